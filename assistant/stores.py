@@ -1,0 +1,303 @@
+"""The store: one folder with a SQLite database (documents, tables, cells, facts, chunks) and chromadb.
+
+Schema lives here and only here. Writes of one document are atomic: vectors are added first under the
+new doc_id, then one SQLite transaction swaps the rows, then stale vectors are removed. A crash in
+between leaves orphan vectors that no SQLite row points at; they are never returned (results are joined
+with SQLite) and are removed on the next open.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+
+from assistant.errors import ConfigError, IndexMismatchError
+from assistant.ports import Embedder
+from assistant.settings import Settings
+from assistant.types import Chunk, DocumentBundle, DocumentRecord, Fact, Provenance, TableCell, TableRecord
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+  doc_id TEXT PRIMARY KEY, source_file TEXT NOT NULL, title TEXT NOT NULL, department TEXT NOT NULL,
+  region TEXT, year INTEGER NOT NULL, kind TEXT NOT NULL, scope TEXT, published TEXT, pages INTEGER,
+  format TEXT NOT NULL, text TEXT NOT NULL DEFAULT '', ingested_at TEXT DEFAULT CURRENT_TIMESTAMP
+);
+CREATE TABLE IF NOT EXISTS tables (
+  table_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL, title TEXT NOT NULL, table_type TEXT NOT NULL, unit TEXT,
+  page_start INTEGER, page_end INTEGER, empty INTEGER NOT NULL, note TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS cells (
+  cell_id TEXT PRIMARY KEY, table_id TEXT NOT NULL REFERENCES tables(table_id) ON DELETE CASCADE,
+  doc_id TEXT NOT NULL, row INTEGER NOT NULL, col INTEGER NOT NULL, row_label TEXT NOT NULL,
+  code TEXT, code_kind TEXT, col_label TEXT NOT NULL, side TEXT NOT NULL, raw TEXT NOT NULL,
+  value TEXT, unit TEXT, page INTEGER, section_path TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS cells_doc ON cells(doc_id);
+CREATE INDEX IF NOT EXISTS cells_code ON cells(code);
+CREATE TABLE IF NOT EXISTS facts (
+  fact_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+  subject TEXT NOT NULL, value TEXT NOT NULL, unit TEXT NOT NULL, raw TEXT NOT NULL, sentence TEXT NOT NULL,
+  page INTEGER, section_path TEXT NOT NULL, char_start INTEGER, char_end INTEGER
+);
+CREATE INDEX IF NOT EXISTS facts_doc ON facts(doc_id);
+CREATE TABLE IF NOT EXISTS chunks (
+  chunk_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL, text TEXT NOT NULL, page INTEGER, section_path TEXT NOT NULL,
+  char_start INTEGER, char_end INTEGER
+);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+"""
+
+CHROMA_MAX_BATCH = 5000
+
+
+class Store:
+    """SQLite table store + chroma chunk index in one folder."""
+
+    def __init__(self, root: Path, settings: Settings, embedder: Embedder) -> None:
+        self.root = root
+        self.settings = settings
+        self.embedder = embedder
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"cannot create store folder {root}: {exc}") from exc
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(root / "budgetqa.sqlite", check_same_thread=False, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.executescript(SCHEMA)
+        self._check_fingerprint()
+        self._chroma = chromadb.PersistentClient(
+            path=str(root / "chroma"), settings=ChromaSettings(anonymized_telemetry=False)
+        )
+        # Embeddings are always passed in, so chroma's own (downloading) default function is never used.
+        self._collection = self._chroma.get_or_create_collection(
+            f"chunks_{settings.index_fingerprint()}", embedding_function=None, metadata={"hnsw:space": "cosine"}
+        )
+        self._remove_orphan_vectors()
+        self.revision = self._revision()
+
+    # ----- lifecycle -------------------------------------------------------------------------------
+    def _check_fingerprint(self) -> None:
+        fingerprint = self.settings.index_fingerprint()
+        row = self._db.execute("SELECT value FROM meta WHERE key='fingerprint'").fetchone()
+        if row is None:
+            self._db.execute("INSERT INTO meta VALUES ('fingerprint', ?)", (fingerprint,))
+            self._db.execute("INSERT INTO meta VALUES ('embedding', ?)", (self.settings.embedding.model,))
+        elif row["value"] != fingerprint:
+            built = self._db.execute("SELECT value FROM meta WHERE key='embedding'").fetchone()
+            raise IndexMismatchError(
+                f"store {self.root} was built with embedding {built['value'] if built else '?'} and other "
+                f"chunking/parser settings (fingerprint {row['value']}, now {fingerprint}); "
+                "re-ingest into a new store or use the settings it was built with"
+            )
+
+    def _revision(self) -> str:
+        row = self._db.execute("SELECT count(*) AS n, max(ingested_at) AS t FROM documents").fetchone()
+        return f"{row['n']}:{row['t']}:{self._db.execute('SELECT total_changes()').fetchone()[0]}"
+
+    def _remove_orphan_vectors(self) -> None:
+        known = {r[0] for r in self._db.execute("SELECT doc_id FROM documents")}
+        stored = self._collection.get(include=["metadatas"])
+        orphans = [i for i, m in zip(stored["ids"], stored["metadatas"] or [], strict=False)
+                   if m and m.get("doc_id") not in known]
+        if orphans:
+            self._collection.delete(ids=orphans)
+
+    def close(self) -> None:
+        self._db.close()
+
+    # ----- reads -----------------------------------------------------------------------------------
+    def documents(self) -> list[DocumentRecord]:
+        rows = self._db.execute(
+            """SELECT d.*, (SELECT count(*) FROM tables t WHERE t.doc_id=d.doc_id) AS n_tables,
+                      (SELECT count(*) FROM cells c WHERE c.doc_id=d.doc_id) AS n_cells
+               FROM documents d ORDER BY department, year, kind"""
+        ).fetchall()
+        return [_document(r) for r in rows]
+
+    def document(self, doc_id: str) -> DocumentRecord | None:
+        return next((d for d in self.documents() if d.doc_id == doc_id), None)
+
+    def find_replaced(self, source_file: str, record: DocumentRecord) -> list[str]:
+        """Ids of stored documents the new one replaces: same path, or same department/year/kind/scope."""
+        rows = self._db.execute(
+            """SELECT doc_id FROM documents WHERE doc_id != ? AND (source_file = ? OR
+               (department = ? AND year = ? AND kind = ? AND coalesce(scope,'') = coalesce(?,'')))""",
+            (record.doc_id, source_file, record.department, record.year, record.kind, record.scope),
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def tables(self, doc_id: str) -> list[TableRecord]:
+        rows = self._db.execute("SELECT * FROM tables WHERE doc_id=? ORDER BY seq", (doc_id,)).fetchall()
+        return [_table(r) for r in rows]
+
+    def cells(self, doc_ids: Sequence[str] | None = None, table_id: str | None = None) -> list[TableCell]:
+        sql, args = "SELECT * FROM cells WHERE 1=1", []
+        if doc_ids is not None:
+            sql += f" AND doc_id IN ({','.join('?' * len(doc_ids))})"
+            args += list(doc_ids)
+        if table_id is not None:
+            sql += " AND table_id=?"
+            args.append(table_id)
+        rows = self._db.execute(sql + " ORDER BY table_id, row, col", args).fetchall()
+        return [_cell(r) for r in rows]
+
+    def facts(self, doc_ids: Sequence[str] | None = None) -> list[Fact]:
+        sql, args = "SELECT * FROM facts", []
+        if doc_ids is not None:
+            sql += f" WHERE doc_id IN ({','.join('?' * len(doc_ids))})"
+            args = list(doc_ids)
+        return [_fact(r) for r in self._db.execute(sql + " ORDER BY fact_id", args).fetchall()]
+
+    def chunks(self, doc_ids: Sequence[str] | None = None) -> list[Chunk]:
+        sql, args = "SELECT * FROM chunks", []
+        if doc_ids is not None:
+            sql += f" WHERE doc_id IN ({','.join('?' * len(doc_ids))})"
+            args = list(doc_ids)
+        return [_chunk(r) for r in self._db.execute(sql + " ORDER BY doc_id, seq", args).fetchall()]
+
+    def document_text(self, doc_id: str) -> str:
+        row = self._db.execute("SELECT text FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
+        return row[0] if row else ""
+
+    def dense_search(self, query: str, k: int, doc_ids: Sequence[str] | None = None) -> list[tuple[str, float]]:
+        """(chunk_id, distance) nearest to the query, limited to doc_ids when given."""
+        if self._collection.count() == 0:
+            return []
+        where: Any = {"doc_id": {"$in": list(doc_ids)}} if doc_ids else None
+        result = self._collection.query(
+            query_embeddings=[self.embedder.embed_query(query)], n_results=k, where=where
+        )
+        return list(zip(result["ids"][0], result["distances"][0], strict=True))
+
+    # ----- writes ----------------------------------------------------------------------------------
+    def write(self, bundle: DocumentBundle, replaces: Iterable[str] = ()) -> None:
+        """Store one document whole, replacing `replaces`; all or nothing."""
+        doc = bundle.document
+        replaces = [r for r in replaces if r != doc.doc_id]
+        with self._lock:
+            vectors = self.embedder.embed_documents([c.text for c in bundle.chunks]) if bundle.chunks else []
+            self._add_vectors(bundle.chunks, vectors)
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                for old in [*replaces, doc.doc_id]:
+                    self._db.execute("DELETE FROM documents WHERE doc_id=?", (old,))
+                self._insert(bundle)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                self._collection.delete(where={"doc_id": doc.doc_id})
+                raise
+            for old in replaces:
+                self._collection.delete(where={"doc_id": old})
+            self.revision = self._revision()
+
+    def delete(self, doc_id: str) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
+            self._collection.delete(where={"doc_id": doc_id})
+            self.revision = self._revision()
+
+    def _add_vectors(self, chunks: Sequence[Chunk], vectors: list[list[float]]) -> None:
+        for i in range(0, len(chunks), CHROMA_MAX_BATCH):
+            part = chunks[i : i + CHROMA_MAX_BATCH]
+            self._collection.upsert(
+                ids=[c.chunk_id for c in part],
+                embeddings=vectors[i : i + CHROMA_MAX_BATCH],  # type: ignore[arg-type]
+                documents=[c.text for c in part],
+                metadatas=[
+                    {"doc_id": c.provenance.doc_id, "page": c.provenance.page or 0,
+                     "section": c.provenance.section_path}
+                    for c in part
+                ],
+            )
+
+    def _insert(self, b: DocumentBundle) -> None:
+        d = b.document
+        self._db.execute(
+            "INSERT INTO documents (doc_id, source_file, title, department, region, year, kind, scope, "
+            "published, pages, format, text) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (d.doc_id, d.source_file, d.title, d.department, d.region, d.year, d.kind, d.scope,
+             d.published, d.pages, d.format, b.text),
+        )
+        self._db.executemany(
+            "INSERT INTO tables VALUES (?,?,?,?,?,?,?,?,?,?)",
+            [(t.table_id, t.doc_id, t.seq, t.title, t.table_type, t.unit, t.page_start, t.page_end,
+              int(t.empty), t.note) for t in b.tables],
+        )
+        self._db.executemany(
+            "INSERT INTO cells VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [(c.cell_id, c.table_id, c.provenance.doc_id, c.row, c.col, c.row_label, c.code, c.code_kind,
+              c.col_label, c.side, c.raw, None if c.value is None else str(c.value), c.unit,
+              c.provenance.page, c.provenance.section_path) for c in b.cells],
+        )
+        self._db.executemany(
+            "INSERT INTO facts VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            [(f.fact_id, f.provenance.doc_id, f.subject, str(f.value), f.unit, f.raw, f.sentence,
+              f.provenance.page, f.provenance.section_path, f.provenance.char_start, f.provenance.char_end)
+             for f in b.facts],
+        )
+        self._db.executemany(
+            "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?)",
+            [(c.chunk_id, c.provenance.doc_id, n, c.text, c.provenance.page, c.provenance.section_path,
+              c.provenance.char_start, c.provenance.char_end) for n, c in enumerate(b.chunks)],
+        )
+
+
+def _document(r: sqlite3.Row) -> DocumentRecord:
+    return DocumentRecord(
+        doc_id=r["doc_id"], source_file=r["source_file"], title=r["title"], department=r["department"],
+        region=r["region"], year=r["year"], kind=r["kind"], scope=r["scope"], published=r["published"],
+        pages=r["pages"], tables=r["n_tables"], cells=r["n_cells"], format=r["format"],
+    )
+
+
+def _table(r: sqlite3.Row) -> TableRecord:
+    return TableRecord(
+        table_id=r["table_id"], doc_id=r["doc_id"], seq=r["seq"], title=r["title"], table_type=r["table_type"],
+        unit=r["unit"], page_start=r["page_start"], page_end=r["page_end"], empty=bool(r["empty"]),
+        note=r["note"],
+    )
+
+
+def _cell(r: sqlite3.Row) -> TableCell:
+    return TableCell(
+        cell_id=r["cell_id"], table_id=r["table_id"], row=r["row"], col=r["col"], row_label=r["row_label"],
+        code=r["code"], code_kind=r["code_kind"], col_label=r["col_label"], side=r["side"], raw=r["raw"],
+        value=None if r["value"] is None else Decimal(r["value"]), unit=r["unit"],
+        provenance=Provenance(doc_id=r["doc_id"], page=r["page"], section_path=r["section_path"]),
+    )
+
+
+def _fact(r: sqlite3.Row) -> Fact:
+    return Fact(
+        fact_id=r["fact_id"], subject=r["subject"], value=Decimal(r["value"]), unit=r["unit"], raw=r["raw"],
+        sentence=r["sentence"],
+        provenance=Provenance(doc_id=r["doc_id"], page=r["page"], section_path=r["section_path"],
+                              char_start=r["char_start"], char_end=r["char_end"]),
+    )
+
+
+def _chunk(r: sqlite3.Row) -> Chunk:
+    return Chunk(
+        chunk_id=r["chunk_id"], text=r["text"],
+        provenance=Provenance(doc_id=r["doc_id"], page=r["page"], section_path=r["section_path"],
+                              char_start=r["char_start"], char_end=r["char_end"]),
+    )
+
+
+def dump_json(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, default=str)

@@ -1,0 +1,121 @@
+"""PDF -> ParsedDocument with pdfplumber: narrative lines outside tables, and ruled table grids."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Protocol
+
+import pdfplumber
+from pdfminer.pdfdocument import PDFPasswordIncorrect
+from pdfminer.pdfparser import PDFSyntaxError
+
+from assistant.errors import ParseError
+from ingest.model import Grid, PageText, ParsedDocument
+
+# Characters of the text layer a page needs before we call it text (scanned pages have none).
+MIN_TEXT_CHARS = 20
+
+
+class PdfParser(Protocol):
+    def __call__(self, path: Path) -> ParsedDocument: ...
+
+
+def parse_pdf(path: Path) -> ParsedDocument:
+    """Read a PDF's text layer and ruled tables. Raises ParseError for unreadable files."""
+    try:
+        pdf = pdfplumber.open(path)
+    except PDFPasswordIncorrect as exc:
+        raise ParseError("encrypted PDF (password required)") from exc
+    except (PDFSyntaxError, Exception) as exc:  # pdfminer raises a zoo of types for broken files
+        raise ParseError(f"not a readable PDF ({type(exc).__name__}: {exc})".strip()) from exc
+    pages: list[PageText] = []
+    grids: list[Grid] = []
+    with pdf:
+        try:
+            for number, page in enumerate(pdf.pages, 1):
+                text, page_grids = _read_page(page, number)
+                pages.append(PageText(page=number, text=text))
+                grids.extend(page_grids)
+        except Exception as exc:
+            raise ParseError(f"PDF could not be read past page {len(pages) + 1} ({type(exc).__name__})") from exc
+        page_count = len(pdf.pages)
+    total = sum(len(p.text) for p in pages) + sum(len("".join(map("".join, g.texts))) for g in grids)
+    if total < MIN_TEXT_CHARS:
+        raise ParseError("no text layer (scanned images?); OCR the file first")
+    first = "\n".join(p.text for p in pages[:2])
+    return ParsedDocument(path=str(path), format="pdf", pages=pages, grids=grids, page_count=page_count,
+                          first_text=first)
+
+
+def _read_page(page: Any, number: int) -> tuple[str, list[Grid]]:
+    tables = sorted(page.find_tables(), key=lambda t: t.bbox[1])
+    lines = page.extract_text_lines(strip=True, return_chars=False)
+    tables = [t for t in tables if _is_real_table(t)]
+    boxes = [t.bbox for t in tables]
+
+    def inside(line: dict[str, Any]) -> bool:
+        cy = (line["top"] + line["bottom"]) / 2
+        cx = (line["x0"] + line["x1"]) / 2
+        return any(b[0] - 2 <= cx <= b[2] + 2 and b[1] - 2 <= cy <= b[3] + 2 for b in boxes)
+
+    outside = [ln for ln in lines if not inside(ln)]
+    grids: list[Grid] = []
+    for i, table in enumerate(tables):
+        top, bottom = table.bbox[1], table.bbox[3]
+        prev_bottom = tables[i - 1].bbox[3] if i else 0
+        next_top = tables[i + 1].bbox[1] if i + 1 < len(tables) else page.height
+        above = [ln["text"] for ln in outside if prev_bottom <= ln["top"] and ln["bottom"] <= top + 1]
+        below = [ln["text"] for ln in outside if bottom - 1 <= ln["top"] and ln["bottom"] <= next_top]
+        grid = _grid(table, number, above, below)
+        if grid is not None:
+            grids.append(grid)
+    text = "\n".join(ln["text"] for ln in outside)
+    return text, grids
+
+
+def _is_real_table(table: Any) -> bool:
+    rows = table.extract()
+    if len(rows) < 1 or not rows[0] or len(rows[0]) < 2:
+        return False
+    flat = [c for r in rows for c in r if c]
+    # Dotted leaders of a contents page are found as a "table" by line-based detection.
+    return not (flat and sum("……" in c or "…" * 3 in c for c in flat) >= max(1, len(flat) // 3))
+
+
+def _grid(table: Any, page: int, above: list[str], below: list[str]) -> Grid | None:
+    """Fill merged cells over their span using the cell rectangles, so headers nest correctly."""
+    raw = table.extract()
+    rows = table.rows
+    n_rows, n_cols = len(raw), max(len(r) for r in raw)
+    if n_rows == 0 or n_cols == 0:
+        return None
+    # A row's own band is its shortest cell: a tall merged cell must not stretch the row.
+    row_spans = [
+        (min(b[1] for b in r.cells if b), min(b[3] for b in r.cells if b)) if any(r.cells) else r.bbox[1::2]
+        for r in rows
+    ]
+    col_x: list[tuple[float, float]] = []
+    for c in range(n_cols):
+        xs = [r.cells[c] for r in rows if c < len(r.cells) and r.cells[c] is not None]
+        if xs:
+            col_x.append((min(b[0] for b in xs), min(b[2] for b in xs)))
+        else:
+            col_x.append(col_x[-1] if col_x else (0.0, 0.0))
+    texts = [["" for _ in range(n_cols)] for _ in range(n_rows)]
+    origin = [[(r, c) for c in range(n_cols)] for r in range(n_rows)]
+    for r, row in enumerate(rows):
+        for c, bbox in enumerate(row.cells):
+            if bbox is None:
+                continue
+            text = raw[r][c] or ""
+            for rr in range(r, n_rows):
+                cy = (row_spans[rr][0] + row_spans[rr][1]) / 2
+                if not bbox[1] - 1 <= cy <= bbox[3] + 1:
+                    break
+                for cc in range(c, n_cols):
+                    cx = (col_x[cc][0] + col_x[cc][1]) / 2
+                    if not bbox[0] - 1 <= cx <= bbox[2] + 1:
+                        break
+                    texts[rr][cc] = text
+                    origin[rr][cc] = (r, c)
+    return Grid(page=page, texts=texts, origin=origin, above=above, below=below, col_bounds=col_x)
