@@ -6,6 +6,7 @@ Every model loads lazily: importing this module costs nothing.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
 import re
 import threading
@@ -32,7 +33,7 @@ class HashEmbedder:
 
     def _vector(self, text: str) -> list[float]:
         tokens = _CJK_OR_WORD.findall(text)
-        feats = tokens + [a + b for a, b in zip(tokens, tokens[1:], strict=False)]
+        feats = tokens + [a + b for a, b in itertools.pairwise(tokens)]
         vec = [0.0] * self.dim
         for f in feats:
             h = int.from_bytes(hashlib.sha256(f.encode()).digest()[:8], "big")
@@ -115,4 +116,6 @@ def build_embedder(settings: EmbeddingSettings) -> Embedder:
         return HashEmbedder()
     if model.startswith("st:"):
         return SentenceTransformerEmbedder(Path(model[3:]).expanduser(), settings)
-    raise ConfigError(f"unknown embedding model {model!r}: use 'use-multilingual-v3', 'hash' or 'st:<folder>'")
+    raise ConfigError(
+        f"unknown embedding model {model!r}: use 'use-multilingual-v3', 'hash' or 'st:<folder>'"
+    )

@@ -36,7 +36,9 @@ class EmbeddingSettings(BaseModel):
 class ChunkingSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     max_chars: int = Field(default=320, description="Upper bound of a narrative chunk, in characters.")
-    overlap_sentences: int = Field(default=1, description="Sentences repeated at the start of the next chunk.")
+    overlap_sentences: int = Field(
+        default=1, description="Sentences repeated at the start of the next chunk."
+    )
 
 
 class RetrievalSettings(BaseModel):
@@ -48,7 +50,9 @@ class RetrievalSettings(BaseModel):
 
 class LLMSettings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-    provider: Literal["none", "openai"] = Field(default="none", description="Optional LLM; none = rule planner.")
+    provider: Literal["none", "openai"] = Field(
+        default="none", description="Optional LLM; none = rule planner."
+    )
     model: str = Field(default="", description="Model name for the provider.")
     base_url: str = Field(default="", description="OpenAI-compatible endpoint.")
     api_key: SecretStr = Field(default=SecretStr(""), description="Key for the endpoint.")

@@ -84,7 +84,9 @@ class Store:
         )
         # Embeddings are always passed in, so chroma's own (downloading) default function is never used.
         self._collection = self._chroma.get_or_create_collection(
-            f"chunks_{settings.index_fingerprint()}", embedding_function=None, metadata={"hnsw:space": "cosine"}
+            f"chunks_{settings.index_fingerprint()}",
+            embedding_function=None,
+            metadata={"hnsw:space": "cosine"},
         )
         self._remove_orphan_vectors()
         self.revision = self._revision()
@@ -111,8 +113,11 @@ class Store:
     def _remove_orphan_vectors(self) -> None:
         known = {r[0] for r in self._db.execute("SELECT doc_id FROM documents")}
         stored = self._collection.get(include=["metadatas"])
-        orphans = [i for i, m in zip(stored["ids"], stored["metadatas"] or [], strict=False)
-                   if m and m.get("doc_id") not in known]
+        orphans = [
+            i
+            for i, m in zip(stored["ids"], stored["metadatas"] or [], strict=False)
+            if m and m.get("doc_id") not in known
+        ]
         if orphans:
             self._collection.delete(ids=orphans)
 
@@ -173,7 +178,9 @@ class Store:
         row = self._db.execute("SELECT text FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
         return row[0] if row else ""
 
-    def dense_search(self, query: str, k: int, doc_ids: Sequence[str] | None = None) -> list[tuple[str, float]]:
+    def dense_search(
+        self, query: str, k: int, doc_ids: Sequence[str] | None = None
+    ) -> list[tuple[str, float]]:
         """(chunk_id, distance) nearest to the query, limited to doc_ids when given."""
         if self._collection.count() == 0:
             return []
@@ -189,7 +196,9 @@ class Store:
         doc = bundle.document
         replaces = [r for r in replaces if r != doc.doc_id]
         with self._lock:
-            vectors = self.embedder.embed_documents([c.text for c in bundle.chunks]) if bundle.chunks else []
+            vectors = (
+                self.embedder.embed_documents([index_text(c) for c in bundle.chunks]) if bundle.chunks else []
+            )
             self._add_vectors(bundle.chunks, vectors)
             try:
                 self._db.execute("BEGIN IMMEDIATE")
@@ -219,8 +228,11 @@ class Store:
                 embeddings=vectors[i : i + CHROMA_MAX_BATCH],  # type: ignore[arg-type]
                 documents=[c.text for c in part],
                 metadatas=[
-                    {"doc_id": c.provenance.doc_id, "page": c.provenance.page or 0,
-                     "section": c.provenance.section_path}
+                    {
+                        "doc_id": c.provenance.doc_id,
+                        "page": c.provenance.page or 0,
+                        "section": c.provenance.section_path,
+                    }
                     for c in part
                 ],
             )
@@ -230,72 +242,187 @@ class Store:
         self._db.execute(
             "INSERT INTO documents (doc_id, source_file, title, department, region, year, kind, scope, "
             "published, pages, format, text) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            (d.doc_id, d.source_file, d.title, d.department, d.region, d.year, d.kind, d.scope,
-             d.published, d.pages, d.format, b.text),
+            (
+                d.doc_id,
+                d.source_file,
+                d.title,
+                d.department,
+                d.region,
+                d.year,
+                d.kind,
+                d.scope,
+                d.published,
+                d.pages,
+                d.format,
+                b.text,
+            ),
         )
         self._db.executemany(
             "INSERT INTO tables VALUES (?,?,?,?,?,?,?,?,?,?)",
-            [(t.table_id, t.doc_id, t.seq, t.title, t.table_type, t.unit, t.page_start, t.page_end,
-              int(t.empty), t.note) for t in b.tables],
+            [
+                (
+                    t.table_id,
+                    t.doc_id,
+                    t.seq,
+                    t.title,
+                    t.table_type,
+                    t.unit,
+                    t.page_start,
+                    t.page_end,
+                    int(t.empty),
+                    t.note,
+                )
+                for t in b.tables
+            ],
         )
         self._db.executemany(
             "INSERT INTO cells VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            [(c.cell_id, c.table_id, c.provenance.doc_id, c.row, c.col, c.row_label, c.code, c.code_kind,
-              c.col_label, c.side, c.raw, None if c.value is None else str(c.value), c.unit,
-              c.provenance.page, c.provenance.section_path) for c in b.cells],
+            [
+                (
+                    c.cell_id,
+                    c.table_id,
+                    c.provenance.doc_id,
+                    c.row,
+                    c.col,
+                    c.row_label,
+                    c.code,
+                    c.code_kind,
+                    c.col_label,
+                    c.side,
+                    c.raw,
+                    None if c.value is None else str(c.value),
+                    c.unit,
+                    c.provenance.page,
+                    c.provenance.section_path,
+                )
+                for c in b.cells
+            ],
         )
         self._db.executemany(
             "INSERT INTO facts VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            [(f.fact_id, f.provenance.doc_id, f.subject, str(f.value), f.unit, f.raw, f.sentence,
-              f.provenance.page, f.provenance.section_path, f.provenance.char_start, f.provenance.char_end)
-             for f in b.facts],
+            [
+                (
+                    f.fact_id,
+                    f.provenance.doc_id,
+                    f.subject,
+                    str(f.value),
+                    f.unit,
+                    f.raw,
+                    f.sentence,
+                    f.provenance.page,
+                    f.provenance.section_path,
+                    f.provenance.char_start,
+                    f.provenance.char_end,
+                )
+                for f in b.facts
+            ],
         )
         self._db.executemany(
             "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?)",
-            [(c.chunk_id, c.provenance.doc_id, n, c.text, c.provenance.page, c.provenance.section_path,
-              c.provenance.char_start, c.provenance.char_end) for n, c in enumerate(b.chunks)],
+            [
+                (
+                    c.chunk_id,
+                    c.provenance.doc_id,
+                    n,
+                    c.text,
+                    c.provenance.page,
+                    c.provenance.section_path,
+                    c.provenance.char_start,
+                    c.provenance.char_end,
+                )
+                for n, c in enumerate(b.chunks)
+            ],
         )
+
+
+def index_text(chunk: Chunk) -> str:
+    """What retrieval indexes for a chunk: its section headings, then its text."""
+    path = chunk.provenance.section_path
+    return (
+        f"{path}\n{chunk.text}" if path and not chunk.text.startswith(path.split(" > ")[-1]) else chunk.text
+    )
 
 
 def _document(r: sqlite3.Row) -> DocumentRecord:
     return DocumentRecord(
-        doc_id=r["doc_id"], source_file=r["source_file"], title=r["title"], department=r["department"],
-        region=r["region"], year=r["year"], kind=r["kind"], scope=r["scope"], published=r["published"],
-        pages=r["pages"], tables=r["n_tables"], cells=r["n_cells"], format=r["format"],
+        doc_id=r["doc_id"],
+        source_file=r["source_file"],
+        title=r["title"],
+        department=r["department"],
+        region=r["region"],
+        year=r["year"],
+        kind=r["kind"],
+        scope=r["scope"],
+        published=r["published"],
+        pages=r["pages"],
+        tables=r["n_tables"],
+        cells=r["n_cells"],
+        format=r["format"],
     )
 
 
 def _table(r: sqlite3.Row) -> TableRecord:
     return TableRecord(
-        table_id=r["table_id"], doc_id=r["doc_id"], seq=r["seq"], title=r["title"], table_type=r["table_type"],
-        unit=r["unit"], page_start=r["page_start"], page_end=r["page_end"], empty=bool(r["empty"]),
+        table_id=r["table_id"],
+        doc_id=r["doc_id"],
+        seq=r["seq"],
+        title=r["title"],
+        table_type=r["table_type"],
+        unit=r["unit"],
+        page_start=r["page_start"],
+        page_end=r["page_end"],
+        empty=bool(r["empty"]),
         note=r["note"],
     )
 
 
 def _cell(r: sqlite3.Row) -> TableCell:
     return TableCell(
-        cell_id=r["cell_id"], table_id=r["table_id"], row=r["row"], col=r["col"], row_label=r["row_label"],
-        code=r["code"], code_kind=r["code_kind"], col_label=r["col_label"], side=r["side"], raw=r["raw"],
-        value=None if r["value"] is None else Decimal(r["value"]), unit=r["unit"],
+        cell_id=r["cell_id"],
+        table_id=r["table_id"],
+        row=r["row"],
+        col=r["col"],
+        row_label=r["row_label"],
+        code=r["code"],
+        code_kind=r["code_kind"],
+        col_label=r["col_label"],
+        side=r["side"],
+        raw=r["raw"],
+        value=None if r["value"] is None else Decimal(r["value"]),
+        unit=r["unit"],
         provenance=Provenance(doc_id=r["doc_id"], page=r["page"], section_path=r["section_path"]),
     )
 
 
 def _fact(r: sqlite3.Row) -> Fact:
     return Fact(
-        fact_id=r["fact_id"], subject=r["subject"], value=Decimal(r["value"]), unit=r["unit"], raw=r["raw"],
+        fact_id=r["fact_id"],
+        subject=r["subject"],
+        value=Decimal(r["value"]),
+        unit=r["unit"],
+        raw=r["raw"],
         sentence=r["sentence"],
-        provenance=Provenance(doc_id=r["doc_id"], page=r["page"], section_path=r["section_path"],
-                              char_start=r["char_start"], char_end=r["char_end"]),
+        provenance=Provenance(
+            doc_id=r["doc_id"],
+            page=r["page"],
+            section_path=r["section_path"],
+            char_start=r["char_start"],
+            char_end=r["char_end"],
+        ),
     )
 
 
 def _chunk(r: sqlite3.Row) -> Chunk:
     return Chunk(
-        chunk_id=r["chunk_id"], text=r["text"],
-        provenance=Provenance(doc_id=r["doc_id"], page=r["page"], section_path=r["section_path"],
-                              char_start=r["char_start"], char_end=r["char_end"]),
+        chunk_id=r["chunk_id"],
+        text=r["text"],
+        provenance=Provenance(
+            doc_id=r["doc_id"],
+            page=r["page"],
+            section_path=r["section_path"],
+            char_start=r["char_start"],
+            char_end=r["char_end"],
+        ),
     )
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from decimal import Decimal, InvalidOperation
 
 UNIT_FACTORS: dict[str, Decimal] = {
@@ -22,9 +21,23 @@ _AMOUNT = re.compile(r"^[-−]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^[-−]?\d+(?:\.\d+
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "（": "(", "）": ")", "：": ":"})
 
 
+_HALFWIDTH = {
+    **{cp: cp - 0xFEE0 for cp in range(0xFF10, 0xFF1A)},  # ０-９
+    **{cp: cp - 0xFEE0 for cp in range(0xFF21, 0xFF3B)},  # Ａ-Ｚ
+    **{cp: cp - 0xFEE0 for cp in range(0xFF41, 0xFF5B)},  # ａ-ｚ
+    ord("．"): ".",
+    ord("％"): "%",
+    ord("－"): "-",
+    ord("／"): "/",
+    ord("\u3000"): " ",
+    ord("\xa0"): " ",
+}
+
+
 def to_halfwidth(text: str) -> str:
-    """Full-width digits, letters and ASCII punctuation to half-width (１２３ -> 123). Keeps CJK."""
-    return unicodedata.normalize("NFKC", text)
+    """Full-width digits and letters to half-width (１２３ -> 123). Chinese punctuation (，：（）) is kept,
+    so quotes stay as printed."""
+    return text.translate(_HALFWIDTH)
 
 
 def squash(text: str | None) -> str:

@@ -57,7 +57,9 @@ class TableRecord(_Model):
     seq: int = Field(description="Order of the table in the document.")
     title: str = Field(description="Title as printed, numbering removed.")
     table_type: str = Field(description="Normalised type, e.g. three_public, basic_expenditure.")
-    unit: str | None = Field(default=None, description="Unit of the 单位 line (元/万元/…), null if none printed.")
+    unit: str | None = Field(
+        default=None, description="Unit of the 单位 line (元/万元/…), null if none printed."
+    )
     page_start: int | None = Field(default=None, description="First page.")
     page_end: int | None = Field(default=None, description="Last page.")
     empty: bool = Field(default=False, description="Published without data (空表).")

@@ -34,6 +34,7 @@ class Grid:
 
     def resample(self, bounds: list[tuple[float, float]]) -> Grid:
         """This grid on another grid's columns (a continuation piece whose columns merged or vanished)."""
+
         def source(x0: float, x1: float) -> int | None:
             mid = (x0 + x1) / 2
             return next((c for c, (a, b) in enumerate(self.col_bounds) if a - 1 <= mid <= b + 1), None)
@@ -49,8 +50,15 @@ class Grid:
                 first_of.setdefault(key, j)
                 out.append((key[0], first_of[key]))
             origin.append(out)
-        return Grid(page=self.page, texts=texts, origin=origin, above=self.above, below=self.below,
-                    columns_known=self.columns_known, col_bounds=list(bounds))
+        return Grid(
+            page=self.page,
+            texts=texts,
+            origin=origin,
+            above=self.above,
+            below=self.below,
+            columns_known=self.columns_known,
+            col_bounds=list(bounds),
+        )
 
 
 @dataclass(frozen=True)
@@ -93,3 +101,4 @@ class ParsedDocument:
     page_count: int | None
     first_text: str  # cover / opening text, for metadata
     flat_tables: list[FlatTable] = field(default_factory=list)
+    all_text: str = ""  # every text line, tables included (编制部门 lines live beside tables)

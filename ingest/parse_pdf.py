@@ -37,14 +37,24 @@ def parse_pdf(path: Path) -> ParsedDocument:
                 pages.append(PageText(page=number, text=text))
                 grids.extend(page_grids)
         except Exception as exc:
-            raise ParseError(f"PDF could not be read past page {len(pages) + 1} ({type(exc).__name__})") from exc
+            raise ParseError(
+                f"PDF could not be read past page {len(pages) + 1} ({type(exc).__name__})"
+            ) from exc
         page_count = len(pdf.pages)
     total = sum(len(p.text) for p in pages) + sum(len("".join(map("".join, g.texts))) for g in grids)
     if total < MIN_TEXT_CHARS:
         raise ParseError("no text layer (scanned images?); OCR the file first")
     first = "\n".join(p.text for p in pages[:2])
-    return ParsedDocument(path=str(path), format="pdf", pages=pages, grids=grids, page_count=page_count,
-                          first_text=first)
+    all_text = "\n".join([p.text for p in pages] + [ln for g in grids for ln in g.above])
+    return ParsedDocument(
+        path=str(path),
+        format="pdf",
+        pages=pages,
+        grids=grids,
+        page_count=page_count,
+        first_text=first,
+        all_text=all_text,
+    )
 
 
 def _read_page(page: Any, number: int) -> tuple[str, list[Grid]]:

@@ -69,8 +69,16 @@ def parse_text_file(path: Path) -> ParsedDocument:
         raise ParseError("no Chinese text: not a disclosure")
     narrative, tables = _split_tables(lines)
     body = "\n".join(narrative)
-    return ParsedDocument(path=str(path), format=fmt, pages=[PageText(page=None, text=body)], grids=[],
-                          page_count=None, first_text="\n".join(lines[:40]), flat_tables=tables)
+    return ParsedDocument(
+        path=str(path),
+        format=fmt,
+        pages=[PageText(page=None, text=body)],
+        grids=[],
+        page_count=None,
+        first_text="\n".join(lines[:40]),
+        flat_tables=tables,
+        all_text="\n".join(lines),
+    )
 
 
 def _split_tables(lines: list[str]) -> tuple[list[str], list[FlatTable]]:
@@ -129,14 +137,22 @@ def _parse_row(tokens: list[str]) -> list[FlatRow]:
     def flush() -> None:
         nonlocal code, label, values
         if code or label or values:
-            rows.append(FlatRow(code=normalize_code("".join(code)), label=label, values=values, side=len(rows)))
+            rows.append(
+                FlatRow(code=normalize_code("".join(code)), label=label, values=values, side=len(rows))
+            )
         code, label, values = [], "", []
 
     for k, tok in enumerate(tokens):
         nxt = tokens[k + 1] if k + 1 < len(tokens) else ""
         if re.fullmatch(r"\d{2,7}", tok):
-            starts = len(tok) in (3, 5, 7) and tok[0] in "23" and (
-                bool(_CJK.search(nxt)) or bool(re.fullmatch(r"\d{2}", nxt)) or (not nxt and not label and not values)
+            starts = (
+                len(tok) in (3, 5, 7)
+                and tok[0] in "23"
+                and (
+                    bool(_CJK.search(nxt))
+                    or bool(re.fullmatch(r"\d{2}", nxt))
+                    or (not nxt and not label and not values)
+                )
             )
             continues = bool(code) and not label and not values and len(tok) == 2
             if starts or continues:
@@ -177,18 +193,24 @@ def _flat_table(title_line: str, body: list[str]) -> FlatTable:
             pending = single
             continue
         if pending and single and not single.code and (not pending.values or not single.values):
-            pending = FlatRow(code=pending.code, label=pending.label + single.label,
-                              values=pending.values + single.values)
+            pending = FlatRow(
+                code=pending.code, label=pending.label + single.label, values=pending.values + single.values
+            )
             continue
         if pending:
             rows.append(pending)
             pending = None
-        if single and not single.code and not single.values and rows and rows[-1].label.count("(") > rows[
-            -1
-        ].label.count(")"):
+        if (
+            single
+            and not single.code
+            and not single.values
+            and rows
+            and rows[-1].label.count("(") > rows[-1].label.count(")")
+        ):
             last = rows.pop()
-            rows.append(FlatRow(code=last.code, label=last.label + single.label, values=last.values,
-                                side=last.side))
+            rows.append(
+                FlatRow(code=last.code, label=last.label + single.label, values=last.values, side=last.side)
+            )
             continue
         rows.extend(parsed)
     if pending:

@@ -7,12 +7,22 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from assistant.textnorm import code_kind, find_unit, is_amount, normalize_code, parse_amount, squash, to_halfwidth
+from assistant.textnorm import (
+    code_kind,
+    find_unit,
+    is_amount,
+    normalize_code,
+    parse_amount,
+    squash,
+    to_halfwidth,
+)
 from assistant.types import Provenance, TableCell, TableRecord
 from ingest.model import Grid
 
 _BUDGET_WORDS = re.compile(r"预算|决算|收支|收入|支出|经费|拨款|资金|资产|采购")
-_NUMBERING = re.compile(r"^(?:附表|表)\s*[0-9一二三四五六七八九十]*(?:-\d+)?\s*[:：、.．]?\s*|^[0-9]{1,2}\s*[.．、]\s*(?!\d)")
+_NUMBERING = re.compile(
+    r"^(?:附表|表)\s*[0-9一二三四五六七八九十]*(?:-\d+)?\s*[:：、.．]?\s*|^[0-9]{1,2}\s*[.．、]\s*(?!\d)"
+)
 _CONTINUED = re.compile(r"[（(]?续(?:表)?[)）]?$")
 _LABEL_HEADER = re.compile(
     r"(?:科目|名称|编码|代码)$|^(?:项目|项\s*目|类|款|项|序号|备注|说明|单位名称|单位|部门|收入|支出|栏次)$"
@@ -54,17 +64,17 @@ def classify_title(title: str) -> str:
 
 def is_title(line: str) -> bool:
     t = squash(to_halfwidth(line))
-    if not t or len(t) > 70 or t.endswith(("。", "；", "，")) or find_unit(t) and len(t) < 12:
+    if not t or len(t) > 70 or t.endswith(("。", "；", "，")) or (find_unit(t) and len(t) < 12):
         return False
     if re.match(r"^第[一二三四五六七八九十]+部分", t):
         return False
     if t.startswith(("编制部门", "编制单位", "填报部门", "预算主管部门", "单位名称", "注", "备注")):
         return False
-    return "表" in t[-6:] and bool(_BUDGET_WORDS.search(t)) or bool(_CONTINUED.search(t) and "表" in t)
+    return ("表" in t[-6:] and bool(_BUDGET_WORDS.search(t))) or bool(_CONTINUED.search(t) and "表" in t)
 
 
 def clean_title(line: str) -> str:
-    t = squash(to_halfwidth(line)).replace('"', "“", 1).replace('"', "”", 1)
+    t = squash(to_halfwidth(line))
     t = _NUMBERING.sub("", t)
     return _CONTINUED.sub("", t)
 
@@ -95,9 +105,14 @@ def group_grids(grids: list[Grid]) -> list[_Table]:
         if not tables:  # a grid before any title: keep it under the nearest line above
             tables.append(_Table(title=clean_title(grid.above[-1]) if grid.above else "", unit=None))
         if rows_to_drop:
-            grid = Grid(page=grid.page, texts=grid.texts[rows_to_drop:], origin=[
-                [(r - rows_to_drop, c) for r, c in row] for row in grid.origin[rows_to_drop:]
-            ], above=grid.above, below=grid.below, columns_known=grid.columns_known)
+            grid = Grid(
+                page=grid.page,
+                texts=grid.texts[rows_to_drop:],
+                origin=[[(r - rows_to_drop, c) for r, c in row] for row in grid.origin[rows_to_drop:]],
+                above=grid.above,
+                below=grid.below,
+                columns_known=grid.columns_known,
+            )
         tables[-1].pieces.append(grid)
         tables[-1].notes.extend(ln for ln in grid.below if _NOTE.match(squash(ln)))
     return [t for t in tables if t.pieces]
@@ -145,8 +160,10 @@ def _header_count(grid: Grid) -> int:
         cells = [squash(v) for v in row]
         if any(is_amount(v) and not re.fullmatch(r"\d{1,3}", v) for v in cells):
             return r
-        if cells and (normalize_code(cells[0]) or _CODE_IN_LABEL.match(cells[0])) and any(
-            is_amount(v) for v in cells[1:]
+        if (
+            cells
+            and (normalize_code(cells[0]) or _CODE_IN_LABEL.match(cells[0]))
+            and any(is_amount(v) for v in cells[1:])
         ):
             return r
     # No amounts at all (an empty table): header is whatever has header words before the first blank row.
@@ -213,8 +230,10 @@ def _layout(grid: Grid) -> _Layout:
     label_cols = _label_columns(grid, paths, n_header)
     groups = _groups(grid.n_cols, label_cols)
     tops = [paths[(g[0] or g[1])[0]][0] if paths[(g[0] or g[1])[0]] else "" for g in groups]
-    sides = tops if len(groups) > 1 and len(set(tops)) == len(tops) else (
-        [str(i + 1) for i in range(len(groups))] if len(groups) > 1 else [""]
+    sides = (
+        tops
+        if len(groups) > 1 and len(set(tops)) == len(tops)
+        else ([str(i + 1) for i in range(len(groups))] if len(groups) > 1 else [""])
     )
     header_keys = {squash(v) for row in grid.texts[:n_header] for v in row if squash(v)}
     return _Layout(n_header, paths, groups, sides, header_keys)
@@ -280,11 +299,15 @@ def build_cells(table: _Table, table_id: str, doc_id: str) -> tuple[list[TableCe
                 table.notes.append(joined)
                 continue
             for g, (label_cols, value_cols) in enumerate(lay.groups):
-                label_texts = [row[c] if grid.is_span_start(r, c) or c == label_cols[0] else ""
-                               for c in label_cols]
+                label_texts = [
+                    row[c] if grid.is_span_start(r, c) or c == label_cols[0] else "" for c in label_cols
+                ]
                 code, name = _split_label(label_texts, levels_by_group[g])
-                values = [(c, row[c]) for c in value_cols if grid.is_span_start(r, c) or
-                          grid.origin[r][c][1] not in value_cols]
+                values = [
+                    (c, row[c])
+                    for c in value_cols
+                    if grid.is_span_start(r, c) or grid.origin[r][c][1] not in value_cols
+                ]
                 if not name and not code and not any(squash(v) for _, v in values):
                     continue
                 for c, raw in values:
@@ -294,13 +317,23 @@ def build_cells(table: _Table, table_id: str, doc_id: str) -> tuple[list[TableCe
                     value = parse_amount(raw_clean) if raw_clean else Decimal(0)
                     has_numbers = has_numbers or (raw_clean != "" and value is not None)
                     col_label = "/".join(lay.paths[c]) if c < len(lay.paths) else ""
-                    cells.append(TableCell(
-                        cell_id=f"{table_id}:r{row_no}c{c}", table_id=table_id, row=row_no, col=c,
-                        row_label=name, code=code, code_kind=code_kind(code),  # type: ignore[arg-type]
-                        col_label=col_label, side=lay.sides[g] if g < len(lay.sides) else "",
-                        raw=raw_clean, value=value, unit=_column_unit(col_label) or table.unit,
-                        provenance=Provenance(doc_id=doc_id, page=grid.page, section_path=table.title),
-                    ))
+                    cells.append(
+                        TableCell(
+                            cell_id=f"{table_id}:r{row_no}c{c}",
+                            table_id=table_id,
+                            row=row_no,
+                            col=c,
+                            row_label=name,
+                            code=code,
+                            code_kind=code_kind(code),  # type: ignore[arg-type]
+                            col_label=col_label,
+                            side=lay.sides[g] if g < len(lay.sides) else "",
+                            raw=raw_clean,
+                            value=value,
+                            unit=_column_unit(col_label) or table.unit,
+                            provenance=Provenance(doc_id=doc_id, page=grid.page, section_path=table.title),
+                        )
+                    )
             row_no += 1
     return cells, has_numbers
 
@@ -335,10 +368,19 @@ def build_tables(grids: list[Grid], doc_id: str) -> tuple[list[TableRecord], lis
         cells, has_numbers = build_cells(table, table_id, doc_id)
         pages = [g.page for g in table.pieces if g.page is not None]
         note = " ".join(dict.fromkeys(table.notes))
-        records.append(TableRecord(
-            table_id=table_id, doc_id=doc_id, seq=seq, title=table.title, table_type=classify_title(table.title),
-            unit=table.unit, page_start=min(pages) if pages else None, page_end=max(pages) if pages else None,
-            empty=not has_numbers, note=note,
-        ))
+        records.append(
+            TableRecord(
+                table_id=table_id,
+                doc_id=doc_id,
+                seq=seq,
+                title=table.title,
+                table_type=classify_title(table.title),
+                unit=table.unit,
+                page_start=min(pages) if pages else None,
+                page_end=max(pages) if pages else None,
+                empty=not has_numbers,
+                note=note,
+            )
+        )
         all_cells.extend(cells)
     return records, all_cells

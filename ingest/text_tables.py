@@ -29,20 +29,37 @@ _STANDARD: dict[str, _Layout] = {
     "government_fund": (["小计", "基本支出", "项目支出"], {0: [1, 2]}),
     "basic_expenditure": (["小计", "人员经费", "公用经费"], {0: [1, 2]}),
     "three_public": (
-        ["合计", "因公出国（境）费", "公务用车购置及运行费/小计", "公务用车购置及运行费/公务用车购置费",
-         "公务用车购置及运行费/公务用车运行费", "公务接待费"],
+        [
+            "合计",
+            "因公出国（境）费",
+            "公务用车购置及运行费/小计",
+            "公务用车购置及运行费/公务用车购置费",
+            "公务用车购置及运行费/公务用车运行费",
+            "公务接待费",
+        ],
         {0: [1, 2, 5], 2: [3, 4]},
     ),
     "income": (
-        ["总计", "一般公共预算拨款", "政府性基金预算", "财政专户管理资金", "事业收入", "事业单位经营收入", "其他收入",
-         "用事业基金弥补收支差额", "上年结余"],
+        [
+            "总计",
+            "一般公共预算拨款",
+            "政府性基金预算",
+            "财政专户管理资金",
+            "事业收入",
+            "事业单位经营收入",
+            "其他收入",
+            "用事业基金弥补收支差额",
+            "上年结余",
+        ],
         {0: [1, 2, 3, 4, 5, 6, 7, 8]},
     ),
 }
 _SIDES: dict[str, list[_Layout]] = {
     "income_expense_summary": [(["收入/预算数"], {}), (["支出/预算数"], {})],
-    "fiscal_summary": [(["财政拨款收入/合计"], {}),
-                       (["财政拨款支出/合计", "财政拨款支出/一般公共预算", "财政拨款支出/政府性基金预算"], {0: [1, 2]})],
+    "fiscal_summary": [
+        (["财政拨款收入/合计"], {}),
+        (["财政拨款支出/合计", "财政拨款支出/一般公共预算", "财政拨款支出/政府性基金预算"], {0: [1, 2]}),
+    ],
 }
 
 
@@ -57,19 +74,25 @@ def _group_prefix(header: list[str]) -> str:
     return ""
 
 
-def _solutions(values: list[Decimal], n_cols: int, tree: dict[int, list[int]], zero: set[int]) -> list[tuple[int, ...]]:
+def _solutions(
+    values: list[Decimal], n_cols: int, tree: dict[int, list[int]], zero: set[int]
+) -> list[tuple[int, ...]]:
     found = []
     for cols in itertools.combinations(range(n_cols), len(values)):
         if set(cols) & zero:
             continue
         full = dict.fromkeys(range(n_cols), Decimal(0))
         full.update(zip(cols, values, strict=True))
-        if all(abs(full[p] - sum(full[c] for c in kids)) <= TOLERANCE * len(kids) for p, kids in tree.items()):
+        if all(
+            abs(full[p] - sum(full[c] for c in kids)) <= TOLERANCE * len(kids) for p, kids in tree.items()
+        ):
             found.append(cols)
     return found
 
 
-def _assign(row: FlatRow, names: list[str], tree: dict[int, list[int]], zero: set[int]) -> list[tuple[str, str]]:
+def _assign(
+    row: FlatRow, names: list[str], tree: dict[int, list[int]], zero: set[int]
+) -> list[tuple[str, str]]:
     """(column name, raw) pairs for a row; blank columns come out as (name, '')."""
     if not row.values:
         return [(n, "") for n in names]
@@ -128,16 +151,35 @@ def build_flat_tables(
                 value = parse_amount(raw) if raw else Decimal(0)
                 has_numbers = has_numbers or bool(raw)
                 col_label = f"{prefix}/{name}" if prefix and name != UNKNOWN_COLUMN else name
-                cells.append(TableCell(
-                    cell_id=f"{table_id}:r{r}c{side}_{c}", table_id=table_id, row=r, col=c,
-                    row_label=squash(row.label), code=row.code, code_kind=code_kind(row.code),  # type: ignore[arg-type]
-                    col_label=col_label, side=side_name, raw=raw, value=value, unit=flat.unit,
-                    provenance=Provenance(doc_id=doc_id, page=None, section_path=flat.title),
-                ))
-        records.append(TableRecord(
-            table_id=table_id, doc_id=doc_id, seq=seq, title=flat.title, table_type=table_type, unit=flat.unit,
-            empty=not has_numbers, note=flat.note,
-        ))
+                cells.append(
+                    TableCell(
+                        cell_id=f"{table_id}:r{r}c{side}_{c}",
+                        table_id=table_id,
+                        row=r,
+                        col=c,
+                        row_label=squash(row.label),
+                        code=row.code,
+                        code_kind=code_kind(row.code),  # type: ignore[arg-type]
+                        col_label=col_label,
+                        side=side_name,
+                        raw=raw,
+                        value=value,
+                        unit=flat.unit,
+                        provenance=Provenance(doc_id=doc_id, page=None, section_path=flat.title),
+                    )
+                )
+        records.append(
+            TableRecord(
+                table_id=table_id,
+                doc_id=doc_id,
+                seq=seq,
+                title=flat.title,
+                table_type=table_type,
+                unit=flat.unit,
+                empty=not has_numbers,
+                note=flat.note,
+            )
+        )
     return records, cells
 
 

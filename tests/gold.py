@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -12,7 +13,16 @@ from assistant.textnorm import label_key, squash
 from assistant.types import TableCell, TableRecord
 
 GOLD_DIR = Path(__file__).parent / "golden" / "corpus"
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+
+
+def find_corpus() -> Path | None:
+    """The shared corpus: $BUDGETQA_CORPUS, ../shared/corpus beside the project, or /work/shared/corpus."""
+    root = Path(__file__).resolve().parents[1]
+    candidates = [os.environ.get("BUDGETQA_CORPUS"), root.parent / "shared" / "corpus", "/work/shared/corpus"]
+    return next((Path(c) for c in candidates if c and Path(c).is_dir()), None)
+
+
+CORPUS = find_corpus() or Path("shared-corpus-not-found")
 
 
 def load_gold() -> list[dict]:
@@ -27,9 +37,9 @@ def corpus_file(gold: dict) -> Path:
 
 
 def title_matches(gold_title: str, title: str) -> bool:
-    return label_key(gold_title).replace("“", "").replace("”", "") in label_key(title).replace("“", "").replace(
-        "”", ""
-    )
+    return label_key(gold_title).replace("“", "").replace("”", "") in label_key(title).replace(
+        "“", ""
+    ).replace("”", "")
 
 
 @dataclass
@@ -40,30 +50,42 @@ class Miss:
     def __str__(self) -> str:
         g = self.gold
         near = "; ".join(
-            f"[{c.row_label}|{c.code}|{c.col_label}={c.raw} {c.unit} p{c.provenance.page}]" for c in self.candidates[:4]
+            f"[{c.row_label}|{c.code}|{c.col_label}={c.raw} {c.unit} p{c.provenance.page}]"
+            for c in self.candidates[:4]
         )
-        return f"{g['table']} / {g.get('row')} / {g.get('code')} / {g['column']} = {g['value']} {g['unit']} p{g.get('page')} -> {near or 'no candidate'}"
+        where = f"{g['table']} / {g.get('row')} / {g.get('code')} / {g['column']}"
+        return f"{where} = {g['value']} {g['unit']} p{g.get('page')} -> {near or 'no candidate'}"
 
 
-def match_cell(gold: dict, tables: Sequence[TableRecord], cells: Sequence[TableCell]) -> tuple[bool, list[TableCell]]:
+def match_cell(
+    gold: dict, tables: Sequence[TableRecord], cells: Sequence[TableCell]
+) -> tuple[bool, list[TableCell]]:
     """True when a stored cell has the gold row, code, column, value, unit and page."""
     table_ids = {t.table_id for t in tables if title_matches(gold["table"], t.title)}
     in_table = [c for c in cells if c.table_id in table_ids]
     row = label_key(gold.get("row") or "")
     cols = [label_key(c) for c in gold["column"]]
     candidates = [
-        c for c in in_table
+        c
+        for c in in_table
         if (not gold.get("code") or c.code == gold["code"])
         and (label_key(c.row_label) == row or (gold.get("code") and not row))
         and all(k in label_key(c.col_label) or k == label_key(c.side) or k in label_key(c.side) for k in cols)
     ]
     want = Decimal(squash(gold["value"]).replace(",", ""))
     ok = [
-        c for c in candidates
-        if c.value == want and c.unit == gold["unit"] and (gold.get("page") is None or c.provenance.page == gold["page"])
+        c
+        for c in candidates
+        if c.value == want
+        and c.unit == gold["unit"]
+        and (gold.get("page") is None or c.provenance.page == gold["page"])
     ]
     if ok:
         return True, ok
     if not candidates:  # for the failure message: same row in that table
-        candidates = [c for c in in_table if label_key(c.row_label) == row or (gold.get("code") and c.code == gold["code"])]
+        candidates = [
+            c
+            for c in in_table
+            if label_key(c.row_label) == row or (gold.get("code") and c.code == gold["code"])
+        ]
     return False, candidates

@@ -1,0 +1,77 @@
+"""`budgetqa` command line: ingest, docs (ask and eval come with their issues)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from tqdm import tqdm
+
+from assistant.api import Assistant
+from assistant.errors import AssistantError
+
+app = typer.Typer(help="BudgetQA 预算公开问答", no_args_is_help=True, add_completion=False)
+console = Console(soft_wrap=True)
+StoreOpt = Annotated[Path, typer.Option("--store", envvar="BUDGETQA_STORE", help="Store folder.")]
+DEFAULT_STORE = Path("data/store")
+
+
+def _open(store: Path) -> Assistant:
+    try:
+        return Assistant.open(store)
+    except AssistantError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (PDF, TXT, HTML).")],
+    store: StoreOpt = DEFAULT_STORE,
+) -> None:
+    """Ingest disclosures into the store. Exit code 1 when any file failed."""
+    qa = _open(store)
+    files = [str(p) for p in paths]
+    bar = tqdm(total=None, unit="stage", disable=not os.isatty(2), leave=False)
+
+    def progress(path: str, stage: str) -> None:
+        bar.set_description(f"{Path(path).name[:40]} · {stage}")
+        bar.update(1)
+
+    report = qa.ingest(files, progress=progress)
+    bar.close()
+    for f in report.files:
+        colour = {"failed": "red", "unchanged": "dim", "replaced": "yellow"}.get(f.status, "green")
+        console.print(f"[{colour}]{f.status:9}[/{colour}] {f.path}: {f.message} ({f.seconds:.1f}s)")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def docs(store: StoreOpt = DEFAULT_STORE, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List the documents in the store."""
+    records = _open(store).documents()
+    if as_json:
+        typer.echo(json.dumps([d.model_dump(mode="json") for d in records], ensure_ascii=False, indent=1))
+        return
+    table = Table("department", "year", "kind", "pages", "tables", "cells", "file")
+    for d in records:
+        table.add_row(
+            d.department,
+            str(d.year),
+            "决算" if d.kind == "final_accounts" else "预算",
+            str(d.pages or "-"),
+            str(d.tables),
+            str(d.cells),
+            d.source_file,
+        )
+    console.print(table)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,48 @@
+"""Shared fixtures: settings pointing at tmp_path, a store built from the real corpus (hash embedder)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant, Settings
+from assistant.settings import EmbeddingSettings, PathSettings
+from tests.gold import CORPUS, corpus_file, load_gold
+
+SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
+
+
+def make_settings(store: Path, model: str = "hash") -> Settings:
+    return Settings(paths=PathSettings(store=store), embedding=EmbeddingSettings(model=model))
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path / "store")
+
+
+@pytest.fixture
+def qa(settings: Settings) -> Assistant:
+    assistant = Assistant.open(settings=settings)
+    yield assistant
+    assistant.close()
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    if not CORPUS.is_dir():
+        pytest.skip("shared corpus not found (set BUDGETQA_CORPUS)")
+    return CORPUS
+
+
+@pytest.fixture(scope="session")
+def corpus_qa(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path) -> Assistant:
+    """Every corpus document's main file ingested once into a real SQLite + chromadb store."""
+    store = tmp_path_factory.mktemp("corpus") / "store"
+    assistant = Assistant.open(settings=make_settings(store))
+    report = assistant.ingest([corpus_file(g) for g in load_gold()])
+    failed = [f for f in report.files if f.status != "ingested"]
+    assert not failed, failed
+    yield assistant
+    assistant.close()
