@@ -133,3 +133,48 @@ class DocumentBundle(_Model):
     cells: tuple[TableCell, ...] = Field(default=(), description="Cells of those tables.")
     facts: tuple[Fact, ...] = Field(default=(), description="Narrative figures.")
     chunks: tuple[Chunk, ...] = Field(default=(), description="Narrative passages.")
+
+
+class Citation(_Model):
+    """Where a number or sentence of an answer came from (document, page, table, row, column)."""
+
+    key: str = Field(default="", description="Short id shown to an LLM (c1, c2 …).")
+    doc_id: str = Field(description="Document id.")
+    source_file: str = Field(description="File the document was ingested from.")
+    department: str = Field(description="Department of the document.")
+    year: int = Field(description="Fiscal year of the document.")
+    page: int | None = Field(default=None, description="1-based PDF page; null for text/HTML.")
+    kind: Literal["table", "text"] = Field(description="A table cell or a narrative sentence.")
+    table: str | None = Field(default=None, description="Table title as printed (table citations).")
+    row: str | None = Field(default=None, description="Row label (with its code when it has one).")
+    column: str | None = Field(default=None, description="Column header path.")
+    quote: str = Field(description="Raw text of the cell, or the sentence.")
+    cell_id: str | None = Field(default=None, description="Cell id (table citations).")
+    section: str | None = Field(default=None, description="Section path (text citations).")
+
+
+class Calculation(_Model):
+    """Exact decimal arithmetic over cited values."""
+
+    op: Literal["share", "sum", "difference", "change", "ratio", "derive", "convert", "max", "min"] = Field(
+        description="What was computed."
+    )
+    operands: tuple[Decimal, ...] = Field(description="Input values, in the formula's order and unit.")
+    result: Decimal = Field(description="Exact result before display rounding.")
+    unit: str = Field(description="Unit of the result.")
+    expression: str = Field(description="Formula as shown to people: 614.80 ÷ 658.02 × 100% = 93.43%.")
+
+
+class Answer(_Model):
+    """The public answer contract (see README)."""
+
+    question: str = Field(description="The question as asked.")
+    status: Literal["answered", "refused"] = Field(description="refused when the store does not hold the answer.")
+    text: str = Field(description="The Chinese answer a person reads.")
+    value: float | None = Field(default=None, description="Headline number, in `unit`.")
+    unit: str | None = Field(default=None, description="Unit of `value`.")
+    calculation: str | None = Field(default=None, description="Formula when one was computed.")
+    citations: tuple[Citation, ...] = Field(default=(), description="Sources of every number and quote.")
+    derived: bool = Field(default=False, description="True when the value is computed, not stated.")
+    doc_ids: tuple[str, ...] = Field(default=(), description="Documents the answer used.")
+    settings_hash: str = Field(default="", description="index_fingerprint of the settings that answered.")

@@ -59,7 +59,11 @@ def parse_pdf(path: Path) -> ParsedDocument:
 
 def _read_page(page: Any, number: int) -> tuple[str, list[Grid]]:
     tables = sorted(page.find_tables(), key=lambda t: t.bbox[1])
-    lines = page.extract_text_lines(strip=True, return_chars=False)
+    # Numbers set in another font sit a few points off the baseline of their sentence (seen in ONLYOFFICE
+    # exports): cluster lines with a tolerance relative to the text size, not pdfplumber's fixed 3 pt.
+    sizes = sorted(c["size"] for c in page.chars) or [10.0]
+    tolerance = max(3.0, 0.45 * sizes[len(sizes) // 2])
+    lines = page.extract_text_lines(strip=True, return_chars=False, y_tolerance=tolerance)
     tables = [t for t in tables if _is_real_table(t)]
     boxes = [t.bbox for t in tables]
 

@@ -1,0 +1,332 @@
+"""The deterministic planner: resolve documents -> find cells or figures -> compute -> compose -> cite.
+
+Every number in an answer comes from a stored cell or a stated figure, and arithmetic happens in calc.py.
+When nothing in the store supports an answer, the answer is a refusal that says what the store holds."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from assistant import calc
+from assistant.citations import (
+    cite_cell,
+    cite_fact,
+    cite_table_note,
+    cite_text,
+    doc_label,
+    number_keys,
+    row_name,
+)
+from assistant.lookup import Target, find_targets, select_cells
+from assistant.narrative import best_sentences, find_change, rank_facts
+from assistant.resolve import aliases, resolve_documents
+from assistant.retrieval import Retriever
+from assistant.settings import Settings
+from assistant.stores import Store
+from assistant.types import Answer, Calculation, Citation, DocumentRecord, TableCell
+
+_SHARE = re.compile(r"占.{0,30}(?:比例|比重|百分比|百分之|多少%|的%)|占比")
+_SUM = re.compile(r"合计|加起来|之和|一共|总共|共计|总和|相加|[两三四五六七八九]项")
+_DIFF = re.compile(r"比.{1,30}(?:多|少|高|低)(?:了)?(?:多少|几)|相差|差额|差多少|差了")
+_CHANGE_Q = re.compile(r"增加|减少|增长|下降|变化|变动|增减|多了|少了")
+_WHY = re.compile(r"为什么|原因|为何|怎么回事")
+_TEXT = re.compile(r"哪些|什么|是谁|指什么|定义|意思|职能|职责|构成|包括|包含|介绍|级别|牌子|一致|对吗|矛盾|怎么")
+_COUNT = re.compile(r"几个|几家|几辆|多少辆|多少个|多少人|多少家|几项|几人|多少项")
+_DERIVE = re.compile(r"推算|据此|上年|去年|上一年|大约是多少")
+_UNIT_ASKED = re.compile(r"(亿元|万元|千元|元)")
+
+
+@dataclass
+class Evidence:
+    value: Decimal
+    unit: str
+    label: str
+    citations: list[Citation] = field(default_factory=list)
+    doc: DocumentRecord | None = None
+
+
+def asked_unit(question: str) -> str | None:
+    if re.search(r"百分之|百分比|比例|比重|占比|%|增长率", question):
+        return "%"
+    m = re.search(r"多少(亿元|万元|千元|元)|(亿元|万元|千元|元)[)）]?[？?]?$|约为?多少(亿元|万元|元)", question)
+    if m:
+        return next(g for g in m.groups() if g)
+    return None
+
+
+class Planner:
+    """FixedPlan: the default, rule-based agent. Needs no language model."""
+
+    def __init__(self, store: Store, retriever: Retriever, settings: Settings) -> None:
+        self.store = store
+        self.retriever = retriever
+        self.settings = settings
+
+    # ----- entry ---------------------------------------------------------------------------------
+    def answer(self, question: str, history: Sequence[Answer] = (), scope: Sequence[str] | None = None) -> Answer:
+        docs = [d for d in self.store.documents() if scope is None or d.doc_id in scope]
+        previous = [d for d in docs if history and d.doc_id in history[-1].doc_ids]
+        resolution = resolve_documents(question, docs, previous)
+        if resolution.refusal:
+            return self._refuse(question, resolution.refusal)
+        chosen = resolution.docs
+        if history and _is_follow_up(question):
+            question = _expand_follow_up(question, history[-1])
+        try:
+            answer = self._plan(question, chosen)
+        except _NoEvidence as exc:
+            return self._refuse(question, str(exc), chosen)
+        if resolution.note:
+            answer = answer.model_copy(update={"text": answer.text + resolution.note})
+        return answer
+
+    def _plan(self, question: str, docs: list[DocumentRecord]) -> Answer:
+        q = question
+        drop = _doc_words(docs)
+        if _WHY.search(q) or (_TEXT.search(q) and not _COUNT.search(q) and not asked_unit(q)):
+            return self._text(q, docs, drop)
+        if len({d.department for d in docs}) == 1 and len(docs) >= 2 and _CHANGE_Q.search(q):
+            return self._change(q, docs)
+        doc = docs[0] if len(docs) == 1 else None
+        if doc is None:
+            return self._per_document(q, docs)
+        if _DERIVE.search(q) and (re.search(r"推算|据此|上年|去年", q) or _older_year(q, doc)):
+            derived = self._derive(q, doc, drop)
+            if derived:
+                return derived
+        if _COUNT.search(q):
+            return self._figure(q, doc, drop)
+        targets = self._targets(q, doc)
+        if _SHARE.search(q):
+            return self._share(q, doc, drop)
+        if len(targets) >= 2 and _DIFF.search(q):
+            a, b = (self._evidence(q, t, doc) for t in targets[:2])
+            return self._compose_calc(q, [doc], calc.difference(a.value, _same_unit(b, a.unit), a.unit), [a, b])
+        if len(targets) >= 2 and _SUM.search(q):
+            evs = [self._evidence(q, t, doc) for t in targets]
+            unit = evs[0].unit
+            return self._compose_calc(q, [doc], calc.total([_same_unit(e, unit) for e in evs], unit), evs)
+        if targets:
+            try:
+                return self._lookup(q, doc, _main_target(targets))
+            except _NoEvidence:
+                pass
+        return self._figure(q, doc, drop)
+
+    # ----- table lookups -------------------------------------------------------------------------
+    def _targets(self, q: str, doc: DocumentRecord) -> list[Target]:
+        return find_targets(_strip_names(q, [doc]), self.store.cells([doc.doc_id]))
+
+    def _evidence(self, q: str, target: Target, doc: DocumentRecord) -> Evidence:
+        tables = self.store.tables(doc.doc_id)
+        cells = self.store.cells([doc.doc_id])
+        picked = select_cells(q, target, tables, cells, doc.kind)
+        by_id = {t.table_id: t for t in tables}
+        if picked:
+            cell = picked[0]
+            return Evidence(cell.value or Decimal(0), cell.unit or "元", _cell_label(cell, target),
+                            [cite_cell(cell, by_id[cell.table_id], doc)], doc)
+        if target.concept:
+            empty = [t for t in tables if t.table_type in target.concept.tables and t.empty]
+            if empty:
+                t = empty[0]
+                return Evidence(Decimal(0), t.unit or "元", target.concept.name, [cite_table_note(t, doc)], doc)
+            facts = rank_facts(target.concept.name, self.store.facts([doc.doc_id]))
+            if facts and facts[0].fact.unit in {"万元", "元", "亿元"}:
+                f = facts[0].fact
+                return Evidence(f.value, f.unit, target.concept.name, [cite_fact(f, doc)], doc)
+        raise _NoEvidence(f"{doc_label(doc)}中没有找到“{target.label}”的数据。")
+
+    def _lookup(self, q: str, doc: DocumentRecord, target: Target) -> Answer:
+        ev = self._evidence(q, target, doc)
+        unit = asked_unit(q)
+        value, shown_unit = ev.value, ev.unit
+        extra = ""
+        if unit and unit not in {"%", ev.unit}:
+            value, shown_unit = calc.in_unit(ev.value, ev.unit, unit), unit
+            extra = f"（表中为{calc.fmt(ev.value, ev.unit)}，{calc.fmt(ev.value, ev.unit)} = {calc.fmt(value, unit)}）"
+        where = _where(ev.citations[0])
+        text = f"{doc_label(doc)}中，{ev.label}为{calc.fmt(value, shown_unit)}{extra}。{where}"
+        return self._answer(q, text, [doc], value, shown_unit, None, ev.citations)
+
+    def _share(self, q: str, doc: DocumentRecord, drop: list[str]) -> Answer:
+        left, _, right = _strip_names(q, [doc]).partition("占")
+        cells = self.store.cells([doc.doc_id])
+        part_targets = find_targets(left, cells)
+        whole_targets = find_targets(right, cells)
+        if part_targets and not whole_targets and part_targets[0].code:  # “该科目支出合计”: the same row
+            whole_targets = [part_targets[0]]
+        if not part_targets or not whole_targets:
+            raise _NoEvidence("没有找到计算比例所需的两个数。")
+        a = self._evidence(left, _main_target(part_targets), doc)
+        b = self._evidence(right, _main_target(whole_targets), doc)
+        calculation = calc.share(a.value, _same_unit(b, a.unit))
+        return self._compose_calc(q, [doc], calculation, [a, b])
+
+    def _per_document(self, q: str, docs: list[DocumentRecord]) -> Answer:
+        evs = []
+        for doc in docs:
+            targets = self._targets(q, doc)
+            if targets:
+                try:
+                    evs.append(self._evidence(q, targets[0], doc))
+                except _NoEvidence:
+                    continue
+        if len(evs) < 2:
+            raise _NoEvidence("没有找到可比较的数据。")
+        unit = evs[0].unit
+        values = [_same_unit(e, unit) for e in evs]
+        if _SUM.search(q) or "加起来" in q:
+            return self._compose_calc(q, docs, calc.total(values, unit), evs)
+        if _DIFF.search(q) or "多多少" in q:
+            return self._compose_calc(q, docs, calc.difference(values[0], values[1], unit), evs)
+        lines = [f"{doc_label(e.doc)}：{e.label}为{calc.fmt(e.value, e.unit)}" for e in evs if e.doc]
+        top = max(evs, key=lambda e: _same_unit(e, unit))
+        text = "；".join(lines) + f"。较多的是{top.doc.department if top.doc else ''}。"
+        return self._answer(q, text, docs, None, None, None, [c for e in evs for c in e.citations])
+
+    def _change(self, q: str, docs: list[DocumentRecord]) -> Answer:
+        docs = sorted(docs, key=lambda d: d.year)
+        old, new = docs[0], docs[-1]
+        targets = self._targets(q, new)
+        if not targets:
+            raise _NoEvidence("没有找到要比较的项目。")
+        a = self._evidence(q, targets[0], new)
+        b = self._evidence(q, targets[0], old)
+        calculation, rate = calc.change(a.value, _same_unit(b, a.unit), a.unit)
+        word = "增加" if calculation.result > 0 else ("减少" if calculation.result < 0 else "持平")
+        value = calculation.result
+        text = (f"{a.label}：{new.year}年为{calc.fmt(a.value, a.unit)}，{old.year}年为{calc.fmt(b.value, b.unit)}，"
+                f"{new.year}年比{old.year}年{word}{calc.fmt(abs(value), a.unit)}"
+                + (f"（{'增长' if value > 0 else '下降'}{calc.fmt(abs(rate), '%', 2)}）" if rate is not None else "")
+                + "。")
+        return self._answer(q, text, [new, old], value, a.unit, calculation, a.citations + b.citations, derived=True)
+
+    def _derive(self, q: str, doc: DocumentRecord, drop: list[str]) -> Answer | None:
+        change = find_change(q, self.store.facts([doc.doc_id]), drop)
+        if change is None:
+            return None
+        calculation = calc.derive_prior(change.current, change.delta, change.direction, change.unit)
+        base = change.base if change.base not in {"上年", "上一年", "去年"} else f"{doc.year - 1}年（上年）"
+        text = (f"文件未直接给出{base}数，按文中“{change.fact.sentence[:80]}”推算："
+                f"{calculation.expression}。")
+        return self._answer(q, text, [doc], calculation.result, change.unit, calculation,
+                            [cite_fact(change.fact, doc)], derived=True)
+
+    # ----- narrative -------------------------------------------------------------------------------
+    def _figure(self, q: str, doc: DocumentRecord, drop: list[str]) -> Answer:
+        ranked = rank_facts(q, self.store.facts([doc.doc_id]), drop)
+        if not ranked or ranked[0].coverage < 0.5:
+            raise _NoEvidence(f"{doc_label(doc)}中没有找到与问题对应的数字。")
+        fact = ranked[0].fact
+        unit = asked_unit(q)
+        value, shown = fact.value, fact.unit
+        if unit and unit != "%" and fact.unit in {"元", "万元", "亿元"} and unit != fact.unit:
+            value, shown = calc.in_unit(fact.value, fact.unit, unit), unit
+        text = f"{doc_label(doc)}中写明：“{fact.sentence}”即{calc.fmt(value, shown)}。{_where(cite_fact(fact, doc))}"
+        return self._answer(q, text, [doc], value, shown, None, [cite_fact(fact, doc)])
+
+    def _text(self, q: str, docs: list[DocumentRecord], drop: list[str]) -> Answer:
+        hits = self.retriever.search(q, [d.doc_id for d in docs], k=self.settings.retrieval.top_k)
+        chosen = best_sentences(q, hits, drop, limit=3)
+        if not chosen or chosen[0][2] < 0.34:
+            raise _NoEvidence("文件中没有找到回答这个问题的内容。")
+        by_id = {d.doc_id: d for d in docs}
+        listing = bool(re.search(r"哪些|职能|职责|构成|包括|包含|牌子", q))
+        if listing:
+            hit = chosen[0][0]
+            quote = hit.chunk.text
+            citations = [cite_text(hit.chunk, by_id[hit.chunk.provenance.doc_id])]
+        else:
+            quote = "".join(dict.fromkeys(s for _, s, _ in chosen[:2]))
+            citations = [cite_text(h.chunk, by_id[h.chunk.provenance.doc_id], s) for h, s, _ in chosen[:2]]
+        doc = by_id[chosen[0][0].chunk.provenance.doc_id]
+        text = f"据{doc_label(doc)}：{quote}"
+        return self._answer(q, text, docs, None, None, None, citations)
+
+    # ----- composing -------------------------------------------------------------------------------
+    def _compose_calc(self, q: str, docs: list[DocumentRecord], calculation: Calculation,
+                      evs: list[Evidence]) -> Answer:
+        unit = calculation.unit
+        value = calculation.result
+        wanted = asked_unit(q)
+        if wanted and wanted != "%" and unit in {"元", "万元", "亿元"} and wanted != unit:
+            value, unit = calc.in_unit(value, unit, wanted), wanted
+        parts = "，".join(f"{e.label}{calc.fmt(e.value, e.unit)}" for e in evs)
+        shown = calc.fmt(value, unit, 2 if unit == "%" else None)
+        text = f"{doc_label(docs[0]) if len(docs) == 1 else '、'.join(map(doc_label, docs))}：{parts}；计算：{calculation.expression}，结果为{shown}。"
+        return self._answer(q, text, docs, calc.quantize(value, 2) if unit == "%" else value, unit, calculation,
+                            [c for e in evs for c in e.citations], derived=True)
+
+    def _answer(self, q: str, text: str, docs: Sequence[DocumentRecord], value: Decimal | None, unit: str | None,
+                calculation: Calculation | None, citations: list[Citation], derived: bool = False) -> Answer:
+        return Answer(question=q, status="answered", text=text, value=float(value) if value is not None else None,
+                      unit=unit, calculation=calculation.expression if calculation else None,
+                      citations=tuple(number_keys(citations)), derived=derived,
+                      doc_ids=tuple(d.doc_id for d in docs), settings_hash=self.settings.index_fingerprint())
+
+    def _refuse(self, q: str, why: str, docs: Sequence[DocumentRecord] = ()) -> Answer:
+        held = "；知识库中现有：" + "、".join(doc_label(d) for d in self.store.documents()[:12]) if not docs else ""
+        return Answer(question=q, status="refused", text=f"无法回答：{why}{held}", doc_ids=tuple(d.doc_id for d in docs),
+                      settings_hash=self.settings.index_fingerprint())
+
+
+class _NoEvidence(Exception):
+    """Internal: the documents do not hold the answer (becomes status='refused')."""
+
+
+def _main_target(targets: list[Target]) -> Target:
+    """The thing asked for: a classification code if given, else the last-named metric
+    (“三公经费里的公务接待费” asks for 公务接待费)."""
+    coded = [t for t in targets if t.code]
+    return coded[0] if coded else targets[-1]
+
+
+def _strip_names(q: str, docs: Sequence[DocumentRecord]) -> str:
+    """The question without department names and years, so “司法局” does not match the row “司法”."""
+    for name in sorted({a for d in docs for a in aliases(d.department)}, key=len, reverse=True):
+        q = q.replace(name, "")
+    return re.sub(r"20\d{2}\s*年度?", "", q)
+
+
+def _same_unit(ev: Evidence, unit: str) -> Decimal:
+    return calc.in_unit(ev.value, ev.unit, unit)
+
+
+def _cell_label(cell: TableCell, target: Target) -> str:
+    if target.concept:
+        return target.concept.name
+    return row_name(cell) or target.label
+
+
+def _where(c: Citation) -> str:
+    page = f"第{c.page}页" if c.page else ""
+    if c.kind == "table":
+        loc = "，".join(x for x in [c.table and f"《{c.table}》", page, c.row and f"行“{c.row}”",
+                                    c.column and f"列“{c.column}”"] if x)
+        return f"（来源：{loc}）"
+    return f"（来源：{'，'.join(x for x in [c.section, page] if x)}）"
+
+
+def _doc_words(docs: Sequence[DocumentRecord]) -> list[str]:
+    words: list[str] = []
+    for d in docs:
+        words.extend(aliases(d.department))
+    return words
+
+
+def _older_year(q: str, doc: DocumentRecord) -> bool:
+    return any(int(y) < doc.year for y in re.findall(r"(20\d{2})\s*年", q))
+
+
+def _is_follow_up(q: str) -> bool:
+    return len(q) <= 16 and bool(re.match(r"^(那|那么|其中|和|跟|与|还有|它|这)", q))
+
+
+def _expand_follow_up(q: str, last: Answer) -> str:
+    """“那上年呢？”/“其中公务接待费呢？” -> the previous question with the new part."""
+    core = re.sub(r"^(那么|那|其中|还有|和|跟|与)", "", q).rstrip("呢？?吗")
+    return f"{last.question.rstrip('？?')}，{core}" if core else last.question

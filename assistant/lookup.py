@@ -1,0 +1,225 @@
+"""Question words -> table cells: named concepts (三公, 人员经费 …), classification codes, row labels as
+printed, and the column the question asks for (合计 / 基本支出 / 项目支出 / 预算数 / 决算数 …)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from assistant.textnorm import label_key, normalize_code, squash, to_halfwidth
+from assistant.types import TableCell, TableRecord
+
+_MEASURES = ("预算数", "决算数", "年初预算", "调整预算", "全年预算")
+Pred = Callable[[str, str], bool]  # (row key, column key) -> matches
+
+
+def levels(col_label: str) -> list[str]:
+    """Header levels of a column, without a trailing 预算数/决算数 measure."""
+    parts = [label_key(p) for p in col_label.split("/") if p]
+    while parts and parts[-1] in _MEASURES:
+        parts.pop()
+    return parts
+
+
+def measure(col_label: str) -> str | None:
+    last = label_key(col_label.split("/")[-1]) if col_label else ""
+    return last if last in _MEASURES else None
+
+
+def _last(col: str) -> str:
+    lv = levels(col)
+    return lv[-1] if lv else ""
+
+
+def _total_row(row: str) -> bool:
+    return row in {"合计", "总计", "本年支出合计", "支出合计", ""} or row.endswith("合计")
+
+
+@dataclass(frozen=True)
+class Concept:
+    """A metric people ask for by name, and where disclosure tables keep it."""
+
+    name: str
+    pattern: re.Pattern[str]
+    tables: tuple[str, ...]
+    match: Pred
+
+
+def _c(name: str, pattern: str, tables: tuple[str, ...], match: Pred) -> Concept:
+    return Concept(name, re.compile(pattern), tables, match)
+
+
+_SPEND_TABLES = ("expenditure", "general_budget_expenditure", "fiscal_expenditure", "income_expense_summary")
+CONCEPTS: list[Concept] = [
+    _c("公务用车购置及运行费", r"公务用车购置及运行(?:维护)?费|车辆购置及运行", ("three_public",),
+       lambda r, c: "公务用车购置及运行" in c and _last(c) in {"小计", "公务用车购置及运行费", "合计"}),
+    _c("公务用车购置费", r"公务用车购置费|车辆购置费|购置费|购车|买车|购置公务用车", ("three_public",),
+       lambda r, c: "购置费" in _last(c) and "运行" not in _last(c)),
+    _c("公务用车运行费", r"公务用车运行(?:维护)?费|车费|车辆运行|运行维护费|用车运行", ("three_public",),
+       lambda r, c: ("运行费" in _last(c) or "运行维护费" in _last(c)) and "购置" not in _last(c)),
+    _c("因公出国（境）费", r"因公出国|出国[(（]?境?[)）]?费|出国经费", ("three_public",),
+       lambda r, c: "因公出国" in c),
+    _c("公务接待费", r"公务接待", ("three_public",), lambda r, c: "公务接待" in c),
+    _c("“三公”经费", r"三公", ("three_public",),
+       lambda r, c: _last(c) == "合计" and "机关运行" not in c),
+    _c("机关运行经费", r"机关运行经?费", ("three_public",), lambda r, c: "机关运行" in c),
+    _c("人员经费", r"人员经费", ("basic_expenditure",),
+       lambda r, c: r.startswith("人员经费") or (_total_row(r) and _last(c) == "人员经费")),
+    _c("公用经费", r"公用经费", ("basic_expenditure",),
+       lambda r, c: r.startswith("公用经费") or (_total_row(r) and _last(c) == "公用经费")),
+    _c("基本支出", r"基本支出", _SPEND_TABLES, lambda r, c: (_total_row(r) and _last(c) == "基本支出") or r == "基本支出"),
+    _c("项目支出", r"项目支出", (*_SPEND_TABLES, "project_expenditure"),
+       lambda r, c: (_total_row(r) and (_last(c) == "项目支出" or ("项目支出" in levels(c)[-2:-1] and _last(c) == "小计")))
+       or r == "项目支出"),
+    _c("政府性基金预算支出", r"政府性基金", ("government_fund",), lambda r, c: _total_row(r)),
+    _c("国有资本经营预算支出", r"国有资本经营", ("state_capital",), lambda r, c: _total_row(r)),
+]
+
+# Phrases people use for row labels as printed.
+_REWRITES = [
+    (re.compile(r"收支总预算|收支总计|总预算"), "收入总计"),
+    (re.compile(r"收入(?:预算)?(?:总计|总额|总预算)|总收入|(?<!拨款)收入预算(?!表)"), "收入总计"),
+    (re.compile(r"支出(?:预算)?(?:总计|总额)|总支出"), "支出总计"),
+    (re.compile(r"社保缴费"), "社会保障缴费"),
+    (re.compile(r"公积金"), "住房公积金"),
+]
+_GENERIC_ROWS = {"合计", "小计", "总计", "其中", "项目", "支出", "收入", "科目名称", "其他", "本部"}
+_CODE_PATTERNS = [
+    re.compile(r"(?<!\d)([23]\d{2})\s?(\d{2})\s?(\d{2})(?!\d)"),
+    re.compile(r"(?<!\d)(3\d{2})\s?(\d{2})(?!\d)"),
+    re.compile(r"(?<!\d)(2\d{2})\s*类"),
+]
+
+
+def question_key(question: str) -> str:
+    q = label_key(to_halfwidth(question))
+    for pattern, repl in _REWRITES:
+        q = pattern.sub(repl, q)
+    return q
+
+
+def find_codes(question: str) -> list[str]:
+    q = to_halfwidth(question)
+    codes: list[str] = []
+    for pattern in _CODE_PATTERNS:
+        for m in pattern.finditer(q):
+            code = normalize_code("".join(m.groups()))
+            if code and code not in codes and not any(c.startswith(code) for c in codes):
+                codes.append(code)
+    return codes
+
+
+@dataclass(frozen=True)
+class Target:
+    """One thing the question asks for: a concept, a code, or a row label."""
+
+    label: str
+    start: int
+    concept: Concept | None = None
+    code: str | None = None
+    row_key: str | None = None
+
+
+def find_targets(question: str, cells: Sequence[TableCell]) -> list[Target]:
+    """Every metric named in the question, in order, longest match first, without overlaps."""
+    q = question_key(question)
+    taken = [False] * len(q)
+    found: list[Target] = []
+
+    def claim(a: int, b: int) -> bool:
+        if any(taken[a:b]):
+            return False
+        taken[a:b] = [True] * (b - a)
+        return True
+
+    for code in find_codes(question):
+        pos = q.find(code[:3])
+        found.append(Target(label=code, start=max(pos, 0), code=code))
+        m = re.search(r"\d{3}\s?\d{2}\s?\d{2}|\d{5}|\d{3}类", q)
+        if m:
+            claim(m.start(), m.end())
+    rows = sorted({label_key(c.row_label) for c in cells if len(label_key(c.row_label)) >= 2}, key=len, reverse=True)
+    for concept in CONCEPTS:
+        for m in concept.pattern.finditer(q):
+            if claim(m.start(), m.end()):
+                found.append(Target(label=concept.name, start=m.start(), concept=concept))
+    for row in rows:
+        if row in _GENERIC_ROWS:
+            continue
+        start = q.find(row)
+        while start >= 0:
+            if claim(start, start + len(row)):
+                found.append(Target(label=row, start=start, row_key=row))
+                break
+            start = q.find(row, start + 1)
+    code_labels = {label_key(c.row_label) for c in cells if c.code and c.code in {t.code for t in found if t.code}}
+    found = [t for t in found if not (t.row_key and any(t.row_key in label for label in code_labels))]
+    return sorted(found, key=lambda t: t.start)
+
+
+_TYPE_ORDER = ["income_expense_summary", "expenditure", "general_budget_expenditure", "basic_expenditure",
+               "three_public", "income", "fiscal_summary", "fiscal_expenditure", "government_fund", "state_capital",
+               "project_expenditure", "other"]
+_TITLE_WORDS = ["收支", "收入", "支出", "财政拨款", "一般公共预算", "基本支出", "政府性基金", "国有资本", "三公", "经济分类",
+                "功能分类", "决算"]
+
+
+def _table_rank(question: str, table: TableRecord, preferred: Sequence[str]) -> tuple[int, int]:
+    q = squash(question)
+    title = squash(table.title)
+    overlap = sum(1 for w in _TITLE_WORDS if w in q and w in title)
+    pref = list(preferred) + [t for t in _TYPE_ORDER if t not in preferred]
+    order = pref.index(table.table_type) if table.table_type in pref else len(pref)
+    return (-overlap, order) if not preferred or table.table_type in preferred else (1, order)
+
+
+def _column_words(question: str, cells: Sequence[TableCell]) -> set[str]:
+    q = question_key(question)
+    words = set()
+    for c in cells:
+        for level in levels(c.col_label):
+            if len(level) >= 2 and level not in {"合计", "小计", "项目"} and level in q:
+                words.add(level)
+    return words
+
+
+def _wanted_measure(question: str, kind: str) -> str | None:
+    q = squash(question)
+    if re.search(r"年初预算|预算数|预算是多少|预算安排", q) and "决算数" not in q:
+        return "预算数"
+    if re.search(r"决算|实际", q) or kind == "final_accounts":
+        return "决算数"
+    return "预算数"
+
+
+def select_cells(question: str, target: Target, tables: Sequence[TableRecord], cells: Sequence[TableCell],
+                 kind: str) -> list[TableCell]:
+    """Cells for one target, best first: right table, right row, right column."""
+    by_table = {t.table_id: t for t in tables}
+    preferred: tuple[str, ...] = target.concept.tables if target.concept else ()
+    if target.code:
+        hits = [c for c in cells if c.code == target.code]
+    elif target.concept:
+        hits = [c for c in cells if by_table[c.table_id].table_type in preferred
+                and target.concept.match(label_key(c.row_label), label_key(c.col_label))]
+    else:
+        hits = [c for c in cells if label_key(c.row_label) == target.row_key]
+    hits = [c for c in hits if c.value is not None and "列位置不明" not in c.col_label]
+    if not hits:
+        return []
+    best_table = min({c.table_id for c in hits}, key=lambda tid: (_table_rank(question, by_table[tid], preferred),
+                                                                  by_table[tid].seq))
+    hits = [c for c in hits if c.table_id == best_table]
+    words = _column_words(question, hits)
+    if words:
+        scored = [(sum(w in levels(c.col_label) for w in words), c) for c in hits]
+        top = max(s for s, _ in scored)
+        if top:
+            hits = [c for s, c in scored if s == top]
+    want = _wanted_measure(question, kind)
+    if any(measure(c.col_label) for c in hits):
+        hits = [c for c in hits if measure(c.col_label) in (want, None)] or hits
+    rows = sorted({(c.row, c.side) for c in hits})
+    first_row = [c for c in hits if (c.row, c.side) == rows[0]]
+    return sorted(first_row, key=lambda c: c.col)
