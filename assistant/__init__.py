@@ -24,12 +24,29 @@ if TYPE_CHECKING:
     )
 
 _EXPORTS = {
-    "Assistant": "assistant.api", "AssistantError": "assistant.errors", "Settings": "assistant.settings",
-    "Answer": "assistant.types", "Citation": "assistant.types", "DocumentRecord": "assistant.types",
-    "FileResult": "assistant.types", "IngestReport": "assistant.types", "TableCell": "assistant.types",
+    "Assistant": "assistant.api",
+    "AssistantError": "assistant.errors",
+    "Settings": "assistant.settings",
+    "Answer": "assistant.types",
+    "Citation": "assistant.types",
+    "DocumentRecord": "assistant.types",
+    "FileResult": "assistant.types",
+    "IngestReport": "assistant.types",
+    "TableCell": "assistant.types",
     "TableRecord": "assistant.types",
 }
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "Answer",
+    "Assistant",
+    "AssistantError",
+    "Citation",
+    "DocumentRecord",
+    "FileResult",
+    "IngestReport",
+    "Settings",
+    "TableCell",
+    "TableRecord",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -20,20 +20,26 @@ from assistant.citations import (
     number_keys,
     row_name,
 )
-from assistant.lookup import Target, find_targets, select_cells
-from assistant.narrative import best_sentences, find_change, rank_facts
+from assistant.lookup import Target, column_targets, find_targets, select_cells
+from assistant.narrative import best_sentences, find_change, find_execution_pair, keywords, rank_facts
 from assistant.resolve import aliases, resolve_documents
 from assistant.retrieval import Retriever
 from assistant.settings import Settings
 from assistant.stores import Store
-from assistant.types import Answer, Calculation, Citation, DocumentRecord, TableCell
+from assistant.types import Answer, Calculation, Chunk, Citation, DocumentRecord, TableCell
 
 _SHARE = re.compile(r"占.{0,30}(?:比例|比重|百分比|百分之|多少%|的%)|占比")
 _SUM = re.compile(r"合计|加起来|之和|一共|总共|共计|总和|相加|[两三四五六七八九]项")
-_DIFF = re.compile(r"比.{1,30}(?:多|少|高|低)(?:了)?(?:多少|几)|相差|差额|差多少|差了")
+_DIFF = re.compile(r"比.{1,30}?(?:多|少|高|低)[^，。？?]{0,6}?(?:多少|几)|相差|差额|差多少|差了")
+_PARALLEL = re.compile(r"^[\s、，,和与及跟加以]*$|^[^，。？?]{0,4}[、和与及加][^，。？?]{0,4}$")
+_STATED_CHANGE_Q = re.compile(
+    r"(?:增加|减少|增长|下降|变化|变动|增减)了?(?:多少|百分之|几)|(?:增加|减少)还是"
+)
 _CHANGE_Q = re.compile(r"增加|减少|增长|下降|变化|变动|增减|多了|少了")
 _WHY = re.compile(r"为什么|原因|为何|怎么回事")
-_TEXT = re.compile(r"哪些|什么|是谁|指什么|定义|意思|职能|职责|构成|包括|包含|介绍|级别|牌子|一致|对吗|矛盾|怎么")
+_TEXT = re.compile(
+    r"哪些|什么|是谁|指什么|定义|意思|职能|职责|构成|包括|包含|介绍|级别|牌子|一致|对吗|矛盾|怎么"
+)
 _COUNT = re.compile(r"几个|几家|几辆|多少辆|多少个|多少人|多少家|几项|几人|多少项")
 _DERIVE = re.compile(r"推算|据此|上年|去年|上一年|大约是多少")
 _UNIT_ASKED = re.compile(r"(亿元|万元|千元|元)")
@@ -51,7 +57,9 @@ class Evidence:
 def asked_unit(question: str) -> str | None:
     if re.search(r"百分之|百分比|比例|比重|占比|%|增长率", question):
         return "%"
-    m = re.search(r"多少(亿元|万元|千元|元)|(亿元|万元|千元|元)[)）]?[？?]?$|约为?多少(亿元|万元|元)", question)
+    m = re.search(
+        r"多少(亿元|万元|千元|元)|(亿元|万元|千元|元)[)）]?[？?]?$|约为?多少(亿元|万元|元)", question
+    )
     if m:
         return next(g for g in m.groups() if g)
     return None
@@ -66,7 +74,9 @@ class Planner:
         self.settings = settings
 
     # ----- entry ---------------------------------------------------------------------------------
-    def answer(self, question: str, history: Sequence[Answer] = (), scope: Sequence[str] | None = None) -> Answer:
+    def answer(
+        self, question: str, history: Sequence[Answer] = (), scope: Sequence[str] | None = None
+    ) -> Answer:
         docs = [d for d in self.store.documents() if scope is None or d.doc_id in scope]
         previous = [d for d in docs if history and d.doc_id in history[-1].doc_ids]
         resolution = resolve_documents(question, docs, previous)
@@ -88,24 +98,34 @@ class Planner:
         drop = _doc_words(docs)
         if _WHY.search(q) or (_TEXT.search(q) and not _COUNT.search(q) and not asked_unit(q)):
             return self._text(q, docs, drop)
-        if len({d.department for d in docs}) == 1 and len(docs) >= 2 and _CHANGE_Q.search(q):
-            return self._change(q, docs)
-        doc = docs[0] if len(docs) == 1 else None
-        if doc is None:
+        same_department = len({d.department for d in docs}) == 1
+        if same_department and len(docs) >= 2:
+            if re.search(r"推算|据此|根据", q):
+                docs = [max(docs, key=lambda d: d.year)]
+            else:
+                return self._change(q, docs)
+        if len(docs) > 1:
             return self._per_document(q, docs)
-        if _DERIVE.search(q) and (re.search(r"推算|据此|上年|去年", q) or _older_year(q, doc)):
-            derived = self._derive(q, doc, drop)
-            if derived:
-                return derived
+        doc = docs[0]
+        if "执行数" in q:
+            pair = self._execution(q, doc)
+            if pair:
+                return pair
+        if _older_year(q, doc) or re.search(r"推算|据此|上年|去年|上一年", q) or _STATED_CHANGE_Q.search(q):
+            stated = self._stated_change(q, doc, drop)
+            if stated:
+                return stated
         if _COUNT.search(q):
             return self._figure(q, doc, drop)
-        targets = self._targets(q, doc)
         if _SHARE.search(q):
-            return self._share(q, doc, drop)
+            return self._share(q, doc)
+        targets = self._targets(q, doc)
         if len(targets) >= 2 and _DIFF.search(q):
             a, b = (self._evidence(q, t, doc) for t in targets[:2])
-            return self._compose_calc(q, [doc], calc.difference(a.value, _same_unit(b, a.unit), a.unit), [a, b])
-        if len(targets) >= 2 and _SUM.search(q):
+            return self._compose_calc(
+                q, [doc], calc.difference(a.value, _same_unit(b, a.unit), a.unit), [a, b]
+            )
+        if len(targets) >= 2 and _SUM.search(q) and _parallel(q, targets, doc):
             evs = [self._evidence(q, t, doc) for t in targets]
             unit = evs[0].unit
             return self._compose_calc(q, [doc], calc.total([_same_unit(e, unit) for e in evs], unit), evs)
@@ -114,7 +134,8 @@ class Planner:
                 return self._lookup(q, doc, _main_target(targets))
             except _NoEvidence:
                 pass
-        return self._figure(q, doc, drop)
+        column = self._column_lookup(q, doc)
+        return column if column else self._figure(q, doc, drop)
 
     # ----- table lookups -------------------------------------------------------------------------
     def _targets(self, q: str, doc: DocumentRecord) -> list[Target]:
@@ -127,15 +148,27 @@ class Planner:
         by_id = {t.table_id: t for t in tables}
         if picked:
             cell = picked[0]
-            return Evidence(cell.value or Decimal(0), cell.unit or "元", _cell_label(cell, target),
-                            [cite_cell(cell, by_id[cell.table_id], doc)], doc)
+            return Evidence(
+                cell.value or Decimal(0),
+                cell.unit or "元",
+                _cell_label(cell, target),
+                [cite_cell(cell, by_id[cell.table_id], doc)],
+                doc,
+            )
         if target.concept:
             empty = [t for t in tables if t.table_type in target.concept.tables and t.empty]
             if empty:
                 t = empty[0]
-                return Evidence(Decimal(0), t.unit or "元", target.concept.name, [cite_table_note(t, doc)], doc)
-            facts = rank_facts(target.concept.name, self.store.facts([doc.doc_id]))
-            if facts and facts[0].fact.unit in {"万元", "元", "亿元"}:
+                return Evidence(
+                    Decimal(0), t.unit or "元", target.concept.name, [cite_table_note(t, doc)], doc
+                )
+            named = [
+                f
+                for f in self.store.facts([doc.doc_id])
+                if f.unit in {"万元", "元", "亿元"} and target.concept.pattern.search(f.subject)
+            ]
+            facts = rank_facts(target.concept.name, named)
+            if facts:
                 f = facts[0].fact
                 return Evidence(f.value, f.unit, target.concept.name, [cite_fact(f, doc)], doc)
         raise _NoEvidence(f"{doc_label(doc)}中没有找到“{target.label}”的数据。")
@@ -152,27 +185,31 @@ class Planner:
         text = f"{doc_label(doc)}中，{ev.label}为{calc.fmt(value, shown_unit)}{extra}。{where}"
         return self._answer(q, text, [doc], value, shown_unit, None, ev.citations)
 
-    def _share(self, q: str, doc: DocumentRecord, drop: list[str]) -> Answer:
+    def _share(self, q: str, doc: DocumentRecord) -> Answer:
         left, _, right = _strip_names(q, [doc]).partition("占")
         cells = self.store.cells([doc.doc_id])
         part_targets = find_targets(left, cells)
         whole_targets = find_targets(right, cells)
         if part_targets and not whole_targets and part_targets[0].code:  # “该科目支出合计”: the same row
             whole_targets = [part_targets[0]]
-        if not part_targets or not whole_targets:
+        a = (
+            self._evidence(left, _main_target(part_targets), doc)
+            if part_targets
+            else self._column_evidence(left, doc)
+        )
+        b = self._evidence(right, _main_target(whole_targets), doc) if whole_targets else None
+        if a is None or b is None:
             raise _NoEvidence("没有找到计算比例所需的两个数。")
-        a = self._evidence(left, _main_target(part_targets), doc)
-        b = self._evidence(right, _main_target(whole_targets), doc)
         calculation = calc.share(a.value, _same_unit(b, a.unit))
         return self._compose_calc(q, [doc], calculation, [a, b])
 
     def _per_document(self, q: str, docs: list[DocumentRecord]) -> Answer:
         evs = []
-        for doc in docs:
+        for doc in sorted(docs, key=lambda d: _mention(q, d)):
             targets = self._targets(q, doc)
             if targets:
                 try:
-                    evs.append(self._evidence(q, targets[0], doc))
+                    evs.append(self._evidence(q, _main_target(targets), doc))
                 except _NoEvidence:
                     continue
         if len(evs) < 2:
@@ -191,35 +228,139 @@ class Planner:
     def _change(self, q: str, docs: list[DocumentRecord]) -> Answer:
         docs = sorted(docs, key=lambda d: d.year)
         old, new = docs[0], docs[-1]
-        targets = self._targets(q, new)
-        if not targets:
+        new_targets, old_targets = self._targets(q, new), self._targets(q, old)
+        if not new_targets or not old_targets:
             raise _NoEvidence("没有找到要比较的项目。")
-        a = self._evidence(q, targets[0], new)
-        b = self._evidence(q, targets[0], old)
+        a = self._evidence(q, _main_target(new_targets), new)
+        b = self._evidence(q, _main_target(old_targets), old)
         calculation, rate = calc.change(a.value, _same_unit(b, a.unit), a.unit)
+        if asked_unit(q) == "%" and rate is not None:
+            text = (
+                f"{a.label}：{new.year}年{calc.fmt(a.value, a.unit)}，{old.year}年{calc.fmt(b.value, b.unit)}；"
+                f"{calculation.expression}。"
+            )
+            return self._answer(
+                q,
+                text,
+                [new, old],
+                calc.quantize(rate, 2),
+                "%",
+                calculation,
+                a.citations + b.citations,
+                derived=True,
+            )
         word = "增加" if calculation.result > 0 else ("减少" if calculation.result < 0 else "持平")
         value = calculation.result
-        text = (f"{a.label}：{new.year}年为{calc.fmt(a.value, a.unit)}，{old.year}年为{calc.fmt(b.value, b.unit)}，"
-                f"{new.year}年比{old.year}年{word}{calc.fmt(abs(value), a.unit)}"
-                + (f"（{'增长' if value > 0 else '下降'}{calc.fmt(abs(rate), '%', 2)}）" if rate is not None else "")
-                + "。")
-        return self._answer(q, text, [new, old], value, a.unit, calculation, a.citations + b.citations, derived=True)
+        text = (
+            f"{a.label}：{new.year}年为{calc.fmt(a.value, a.unit)}，{old.year}年为{calc.fmt(b.value, b.unit)}，"
+            f"{new.year}年比{old.year}年{word}{calc.fmt(abs(value), a.unit)}"
+            + (
+                f"（{'增长' if value > 0 else '下降'}{calc.fmt(abs(rate), '%', 2)}）"
+                if rate is not None
+                else ""
+            )
+            + "。"
+        )
+        return self._answer(
+            q, text, [new, old], value, a.unit, calculation, a.citations + b.citations, derived=True
+        )
 
-    def _derive(self, q: str, doc: DocumentRecord, drop: list[str]) -> Answer | None:
-        change = find_change(q, self.store.facts([doc.doc_id]), drop)
+    def _stated_change(self, q: str, doc: DocumentRecord, drop: list[str]) -> Answer | None:
+        """“比上年减少X”: the change itself, its rate, or last year's figure derived from it."""
+        facts = self.store.facts([doc.doc_id])
+        change = find_change(_strip_names(q, [doc]), facts, drop)
         if change is None:
             return None
-        calculation = calc.derive_prior(change.current, change.delta, change.direction, change.unit)
+        cite = [cite_fact(change.fact, doc)]
         base = change.base if change.base not in {"上年", "上一年", "去年"} else f"{doc.year - 1}年（上年）"
-        text = (f"文件未直接给出{base}数，按文中“{change.fact.sentence[:80]}”推算："
-                f"{calculation.expression}。")
-        return self._answer(q, text, [doc], calculation.result, change.unit, calculation,
-                            [cite_fact(change.fact, doc)], derived=True)
+        quote = f"文中写明“{change.fact.sentence[:90]}”"
+        asks_change = bool(_STATED_CHANGE_Q.search(q)) and not re.search(r"推算|据此", q)
+        if change.unit == "%":
+            if asks_change and asked_unit(q) == "%":
+                text = f"{quote}，即{calc.fmt(change.delta, '%')}。"
+                return self._answer(q, text, [doc], change.delta, "%", None, cite)
+            return None
+        current, unit = change.current, change.current_unit or change.unit
+        if current is None:
+            targets = self._targets(q, doc)
+            if not targets:
+                return None
+            ev = self._evidence(q, _main_target(targets), doc)
+            current, unit = calc.in_unit(ev.value, ev.unit, change.unit), change.unit
+            cite = ev.citations + cite
+        delta = calc.in_unit(change.delta, change.unit, unit)
+        prior = calc.derive_prior(current, delta, change.direction, unit)
+        if asks_change and asked_unit(q) == "%":
+            rate = calc.share(delta, prior.result)
+            text = f"{quote}。上年数 = {prior.expression}；{change.direction}幅度 = {rate.expression}。"
+            return self._answer(q, text, [doc], calc.quantize(rate.result, 2), "%", rate, cite, derived=True)
+        if asks_change:
+            signed = -delta if change.decrease else delta
+            text = f"{quote}，即比{base}{change.direction}{calc.fmt(delta, unit)}。"
+            return self._answer(q, text, [doc], signed, unit, None, cite)
+        text = f"文件未直接给出{base}数，{quote}，据此推算{base}数：{prior.expression}。"
+        return self._answer(q, text, [doc], prior.result, unit, prior, cite, derived=True)
+
+    def _execution(self, q: str, doc: DocumentRecord) -> Answer | None:
+        """“比上年预算执行数增减多少”: both figures stated in the 编制说明 item of that 科目."""
+        targets = self._targets(q, doc)
+        labels = [t.row_key or t.label for t in targets if not t.code] + [
+            c.row_label for t in targets if t.code for c in self.store.cells([doc.doc_id]) if c.code == t.code
+        ][:1]
+        for label in labels:
+            pair = find_execution_pair(label, self.store.facts([doc.doc_id]))
+            if pair:
+                fact, executed, planned, unit = pair
+                calculation = calc.difference(planned, executed, unit)
+                word = "增加" if calculation.result > 0 else "减少"
+                text = (
+                    f"文中写明“{fact.sentence[:120]}”：预算安排{calc.fmt(planned, unit)}，上年预算执行数"
+                    f"{calc.fmt(executed, unit)}，{word}{calc.fmt(abs(calculation.result), unit)}"
+                    f"（{calculation.expression}）。"
+                )
+                return self._answer(
+                    q,
+                    text,
+                    [doc],
+                    calculation.result,
+                    unit,
+                    calculation,
+                    [cite_fact(fact, doc)],
+                    derived=True,
+                )
+        return None
+
+    def _column_evidence(self, q: str, doc: DocumentRecord) -> Evidence | None:
+        tables = self.store.tables(doc.doc_id)
+        hits = column_targets(_strip_names(q, [doc]), tables, self.store.cells([doc.doc_id]))
+        if not hits:
+            return None
+        cell = hits[0]
+        table = next(t for t in tables if t.table_id == cell.table_id)
+        label = re.sub(r"^其中[:：]?", "", cell.col_label.split("/")[-1])
+        return Evidence(
+            cell.value or Decimal(0), cell.unit or "元", label, [cite_cell(cell, table, doc)], doc
+        )
+
+    def _column_lookup(self, q: str, doc: DocumentRecord) -> Answer | None:
+        ev = self._column_evidence(q, doc)
+        if ev is None:
+            return None
+        value, unit = ev.value, ev.unit
+        wanted = asked_unit(q)
+        if wanted and wanted != "%" and wanted != unit:
+            value, unit = calc.in_unit(value, unit, wanted), wanted
+        text = f"{doc_label(doc)}中，{ev.label}为{calc.fmt(value, unit)}。{_where(ev.citations[0])}"
+        return self._answer(q, text, [doc], value, unit, None, ev.citations)
 
     # ----- narrative -------------------------------------------------------------------------------
     def _figure(self, q: str, doc: DocumentRecord, drop: list[str]) -> Answer:
-        ranked = rank_facts(q, self.store.facts([doc.doc_id]), drop)
-        if not ranked or ranked[0].coverage < 0.5:
+        facts = self.store.facts([doc.doc_id])
+        concepts = [t.concept for t in self._targets(q, doc) if t.concept]
+        if concepts:  # a named metric must be what the sentence states, not a word near another number
+            facts = [f for f in facts if any(c.pattern.search(f.subject) for c in concepts)]
+        ranked = rank_facts(q, facts, drop)
+        if not ranked or ranked[0].coverage < 0.5 or not _has_longest_word(q, ranked[0].fact.sentence, drop):
             raise _NoEvidence(f"{doc_label(doc)}中没有找到与问题对应的数字。")
         fact = ranked[0].fact
         unit = asked_unit(q)
@@ -238,8 +379,8 @@ class Planner:
         listing = bool(re.search(r"哪些|职能|职责|构成|包括|包含|牌子", q))
         if listing:
             hit = chosen[0][0]
-            quote = hit.chunk.text
-            citations = [cite_text(hit.chunk, by_id[hit.chunk.provenance.doc_id])]
+            quote = self._section_text(hit.chunk)
+            citations = [cite_text(hit.chunk, by_id[hit.chunk.provenance.doc_id], quote)]
         else:
             quote = "".join(dict.fromkeys(s for _, s, _ in chosen[:2]))
             citations = [cite_text(h.chunk, by_id[h.chunk.provenance.doc_id], s) for h, s, _ in chosen[:2]]
@@ -247,9 +388,26 @@ class Planner:
         text = f"据{doc_label(doc)}：{quote}"
         return self._answer(q, text, docs, None, None, None, citations)
 
+    def _section_text(self, chunk: Chunk, limit: int = 700) -> str:
+        """The passage and what follows it in its section (lists run over several chunks)."""
+        start = chunk.provenance.char_start or 0
+        text = self.store.document_text(chunk.provenance.doc_id)
+        section_end = len(text)
+        for c in self.store.chunks([chunk.provenance.doc_id]):
+            if (
+                c.provenance.section_path != chunk.provenance.section_path
+                and (c.provenance.char_start or 0) > start
+            ):
+                section_end = min(section_end, c.provenance.char_start or section_end)
+        body = text[start : min(section_end, start + limit)].strip()
+        if len(body) < 40 and section_end < len(text):  # a bare heading: take the next section too
+            body = text[start : start + limit].strip()
+        return body
+
     # ----- composing -------------------------------------------------------------------------------
-    def _compose_calc(self, q: str, docs: list[DocumentRecord], calculation: Calculation,
-                      evs: list[Evidence]) -> Answer:
+    def _compose_calc(
+        self, q: str, docs: list[DocumentRecord], calculation: Calculation, evs: list[Evidence]
+    ) -> Answer:
         unit = calculation.unit
         value = calculation.result
         wanted = asked_unit(q)
@@ -258,20 +416,54 @@ class Planner:
         parts = "，".join(f"{e.label}{calc.fmt(e.value, e.unit)}" for e in evs)
         shown = calc.fmt(value, unit, 2 if unit == "%" else None)
         text = f"{doc_label(docs[0]) if len(docs) == 1 else '、'.join(map(doc_label, docs))}：{parts}；计算：{calculation.expression}，结果为{shown}。"
-        return self._answer(q, text, docs, calc.quantize(value, 2) if unit == "%" else value, unit, calculation,
-                            [c for e in evs for c in e.citations], derived=True)
+        return self._answer(
+            q,
+            text,
+            docs,
+            calc.quantize(value, 2) if unit == "%" else value,
+            unit,
+            calculation,
+            [c for e in evs for c in e.citations],
+            derived=True,
+        )
 
-    def _answer(self, q: str, text: str, docs: Sequence[DocumentRecord], value: Decimal | None, unit: str | None,
-                calculation: Calculation | None, citations: list[Citation], derived: bool = False) -> Answer:
-        return Answer(question=q, status="answered", text=text, value=float(value) if value is not None else None,
-                      unit=unit, calculation=calculation.expression if calculation else None,
-                      citations=tuple(number_keys(citations)), derived=derived,
-                      doc_ids=tuple(d.doc_id for d in docs), settings_hash=self.settings.index_fingerprint())
+    def _answer(
+        self,
+        q: str,
+        text: str,
+        docs: Sequence[DocumentRecord],
+        value: Decimal | None,
+        unit: str | None,
+        calculation: Calculation | None,
+        citations: list[Citation],
+        derived: bool = False,
+    ) -> Answer:
+        return Answer(
+            question=q,
+            status="answered",
+            text=text,
+            value=float(value) if value is not None else None,
+            unit=unit,
+            calculation=calculation.expression if calculation else None,
+            citations=tuple(number_keys(citations)),
+            derived=derived,
+            doc_ids=tuple(d.doc_id for d in docs),
+            settings_hash=self.settings.index_fingerprint(),
+        )
 
     def _refuse(self, q: str, why: str, docs: Sequence[DocumentRecord] = ()) -> Answer:
-        held = "；知识库中现有：" + "、".join(doc_label(d) for d in self.store.documents()[:12]) if not docs else ""
-        return Answer(question=q, status="refused", text=f"无法回答：{why}{held}", doc_ids=tuple(d.doc_id for d in docs),
-                      settings_hash=self.settings.index_fingerprint())
+        held = (
+            "；知识库中现有：" + "、".join(doc_label(d) for d in self.store.documents()[:12])
+            if not docs
+            else ""
+        )
+        return Answer(
+            question=q,
+            status="refused",
+            text=f"无法回答：{why}{held}",
+            doc_ids=tuple(d.doc_id for d in docs),
+            settings_hash=self.settings.index_fingerprint(),
+        )
 
 
 class _NoEvidence(Exception):
@@ -305,8 +497,16 @@ def _cell_label(cell: TableCell, target: Target) -> str:
 def _where(c: Citation) -> str:
     page = f"第{c.page}页" if c.page else ""
     if c.kind == "table":
-        loc = "，".join(x for x in [c.table and f"《{c.table}》", page, c.row and f"行“{c.row}”",
-                                    c.column and f"列“{c.column}”"] if x)
+        loc = "，".join(
+            x
+            for x in [
+                c.table and f"《{c.table}》",
+                page,
+                c.row and f"行“{c.row}”",
+                c.column and f"列“{c.column}”",
+            ]
+            if x
+        )
         return f"（来源：{loc}）"
     return f"（来源：{'，'.join(x for x in [c.section, page] if x)}）"
 
@@ -316,6 +516,33 @@ def _doc_words(docs: Sequence[DocumentRecord]) -> list[str]:
     for d in docs:
         words.extend(aliases(d.department))
     return words
+
+
+def _has_longest_word(q: str, text: str, drop: list[str]) -> bool:
+    """The most specific word of the question (“政府采购” in 政府采购支出总额) must be in the evidence."""
+    words = keywords(q, drop)
+    if not words:
+        return False
+    longest = max(len(w) for w in words)
+    return longest < 3 or any(w in text for w in words if len(w) == longest)
+
+
+def _parallel(q: str, targets: list[Target], doc: DocumentRecord) -> bool:
+    """Items listed for a sum (“基本工资、津贴补贴和奖金”), not a qualifier (“基本支出中人员经费”)."""
+    key = _strip_names(q, [doc])
+    spans = [key.find(t.label) for t in targets]
+    if any(p < 0 for p in spans):
+        return True
+    for t, a, b in zip(targets, spans, spans[1:], strict=False):
+        between = key[a + len(t.label) : b]
+        if not _PARALLEL.search(between):
+            return False
+    return True
+
+
+def _mention(q: str, doc: DocumentRecord) -> int:
+    positions = [q.find(a) for a in aliases(doc.department) if a in q]
+    return min(positions) if positions else len(q)
 
 
 def _older_year(q: str, doc: DocumentRecord) -> bool:

@@ -57,7 +57,9 @@ class Assistant:
     def facts(self, doc_ids: Sequence[str] | None = None) -> list[Fact]:
         return self.store.facts(doc_ids)
 
-    def ask(self, question: str, history: Sequence[Answer] = (), doc_ids: Sequence[str] | None = None) -> Answer:
+    def ask(
+        self, question: str, history: Sequence[Answer] = (), doc_ids: Sequence[str] | None = None
+    ) -> Answer:
         """Answer a question in Chinese with its number, formula and sources, or refuse.
 
         Args:

@@ -44,8 +44,13 @@ def total(values: list[Decimal], unit: str) -> Calculation:
 
 def difference(a: Decimal, b: Decimal, unit: str) -> Calculation:
     result = a - b
-    return Calculation(op="difference", operands=(a, b), result=result, unit=unit,
-                       expression=f"{fmt(a)} − {fmt(b)} = {fmt(result, unit)}")
+    return Calculation(
+        op="difference",
+        operands=(a, b),
+        result=result,
+        unit=unit,
+        expression=f"{fmt(a)} − {fmt(b)} = {fmt(result, unit)}",
+    )
 
 
 def change(new: Decimal, old: Decimal, unit: str) -> tuple[Calculation, Decimal | None]:
@@ -62,11 +67,21 @@ def derive_prior(current: Decimal, delta: Decimal, direction: str, unit: str) ->
     """Last year's figure from this year's and the stated change (比上年减少X -> 上年 = 本年 + X)."""
     result = current + delta if direction in {"减少", "下降", "降低", "减"} else current - delta
     sign = "+" if direction in {"减少", "下降", "降低", "减"} else "−"
-    return Calculation(op="derive", operands=(current, delta), result=result, unit=unit,
-                       expression=f"{fmt(current)} {sign} {fmt(delta)} = {fmt(result, unit)}")
+    return Calculation(
+        op="derive",
+        operands=(current, delta),
+        result=result,
+        unit=unit,
+        expression=f"{fmt(current)} {sign} {fmt(delta)} = {fmt(result, unit)}",
+    )
 
 
 def conversion(value: Decimal, unit: str, target: str) -> Calculation:
     result = convert(value, unit, target)
-    return Calculation(op="convert", operands=(value,), result=result, unit=target,
-                       expression=f"{fmt(value, unit)} = {fmt(result, target)}")
+    return Calculation(
+        op="convert",
+        operands=(value,),
+        result=result,
+        unit=target,
+        expression=f"{fmt(value, unit)} = {fmt(result, target)}",
+    )

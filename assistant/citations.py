@@ -14,32 +14,58 @@ def row_name(cell: TableCell) -> str:
 
 def cite_cell(cell: TableCell, table: TableRecord, doc: DocumentRecord) -> Citation:
     return Citation(
-        doc_id=doc.doc_id, source_file=doc.source_file, department=doc.department, year=doc.year,
-        page=cell.provenance.page, kind="table", table=table.title, row=row_name(cell) or None,
-        column=(f"{cell.side}/" if cell.side and not cell.col_label.startswith(cell.side) else "") + cell.col_label,
-        quote=cell.raw if cell.raw else "（空白，即0）", cell_id=cell.cell_id,
+        doc_id=doc.doc_id,
+        source_file=doc.source_file,
+        department=doc.department,
+        year=doc.year,
+        page=cell.provenance.page,
+        kind="table",
+        table=table.title,
+        row=row_name(cell) or None,
+        column=(f"{cell.side}/" if cell.side and not cell.col_label.startswith(cell.side) else "")
+        + cell.col_label,
+        quote=cell.raw if cell.raw else "（空白，即0）",
+        cell_id=cell.cell_id,
     )
 
 
 def cite_table_note(table: TableRecord, doc: DocumentRecord) -> Citation:
     return Citation(
-        doc_id=doc.doc_id, source_file=doc.source_file, department=doc.department, year=doc.year,
-        page=table.page_start, kind="table", table=table.title, row=None, column=None,
+        doc_id=doc.doc_id,
+        source_file=doc.source_file,
+        department=doc.department,
+        year=doc.year,
+        page=table.page_start,
+        kind="table",
+        table=table.title,
+        row=None,
+        column=None,
         quote=table.note or "（本表为空表）",
     )
 
 
 def cite_fact(fact: Fact, doc: DocumentRecord) -> Citation:
     return Citation(
-        doc_id=doc.doc_id, source_file=doc.source_file, department=doc.department, year=doc.year,
-        page=fact.provenance.page, kind="text", quote=fact.sentence, section=fact.provenance.section_path or None,
+        doc_id=doc.doc_id,
+        source_file=doc.source_file,
+        department=doc.department,
+        year=doc.year,
+        page=fact.provenance.page,
+        kind="text",
+        quote=fact.sentence,
+        section=fact.provenance.section_path or None,
     )
 
 
 def cite_text(chunk: Chunk, doc: DocumentRecord, quote: str | None = None) -> Citation:
     return Citation(
-        doc_id=doc.doc_id, source_file=doc.source_file, department=doc.department, year=doc.year,
-        page=chunk.provenance.page, kind="text", quote=quote or chunk.text,
+        doc_id=doc.doc_id,
+        source_file=doc.source_file,
+        department=doc.department,
+        year=doc.year,
+        page=chunk.provenance.page,
+        kind="text",
+        quote=quote or chunk.text,
         section=chunk.provenance.section_path or None,
     )
 

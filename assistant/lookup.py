@@ -52,26 +52,63 @@ def _c(name: str, pattern: str, tables: tuple[str, ...], match: Pred) -> Concept
 
 _SPEND_TABLES = ("expenditure", "general_budget_expenditure", "fiscal_expenditure", "income_expense_summary")
 CONCEPTS: list[Concept] = [
-    _c("公务用车购置及运行费", r"公务用车购置及运行(?:维护)?费|车辆购置及运行", ("three_public",),
-       lambda r, c: "公务用车购置及运行" in c and _last(c) in {"小计", "公务用车购置及运行费", "合计"}),
-    _c("公务用车购置费", r"公务用车购置费|车辆购置费|购置费|购车|买车|购置公务用车", ("three_public",),
-       lambda r, c: "购置费" in _last(c) and "运行" not in _last(c)),
-    _c("公务用车运行费", r"公务用车运行(?:维护)?费|车费|车辆运行|运行维护费|用车运行", ("three_public",),
-       lambda r, c: ("运行费" in _last(c) or "运行维护费" in _last(c)) and "购置" not in _last(c)),
-    _c("因公出国（境）费", r"因公出国|出国[(（]?境?[)）]?费|出国经费", ("three_public",),
-       lambda r, c: "因公出国" in c),
+    _c(
+        "公务用车购置及运行费",
+        r"公务用车购置及运行(?:维护)?费|车辆购置及运行",
+        ("three_public",),
+        lambda r, c: "公务用车购置及运行" in c and _last(c) in {"小计", "公务用车购置及运行费", "合计"},
+    ),
+    _c(
+        "公务用车购置费",
+        r"公务用车购置费|车辆购置费|购置费|购车|买车|购置公务用车",
+        ("three_public",),
+        lambda r, c: "购置费" in _last(c) and "运行" not in _last(c),
+    ),
+    _c(
+        "公务用车运行费",
+        r"公务用车运行(?:维护)?费|车费|车辆运行|运行维护费|用车运行",
+        ("three_public",),
+        lambda r, c: ("运行费" in _last(c) or "运行维护费" in _last(c)) and "购置" not in _last(c),
+    ),
+    _c(
+        "因公出国（境）费",
+        r"因公出国|出国[(（]?境?[)）]?费|出国经费",
+        ("three_public",),
+        lambda r, c: "因公出国" in c,
+    ),
     _c("公务接待费", r"公务接待", ("three_public",), lambda r, c: "公务接待" in c),
-    _c("“三公”经费", r"三公", ("three_public",),
-       lambda r, c: _last(c) == "合计" and "机关运行" not in c),
+    _c("“三公”经费", r"三公", ("three_public",), lambda r, c: _last(c) == "合计" and "机关运行" not in c),
     _c("机关运行经费", r"机关运行经?费", ("three_public",), lambda r, c: "机关运行" in c),
-    _c("人员经费", r"人员经费", ("basic_expenditure",),
-       lambda r, c: r.startswith("人员经费") or (_total_row(r) and _last(c) == "人员经费")),
-    _c("公用经费", r"公用经费", ("basic_expenditure",),
-       lambda r, c: r.startswith("公用经费") or (_total_row(r) and _last(c) == "公用经费")),
-    _c("基本支出", r"基本支出", _SPEND_TABLES, lambda r, c: (_total_row(r) and _last(c) == "基本支出") or r == "基本支出"),
-    _c("项目支出", r"项目支出", (*_SPEND_TABLES, "project_expenditure"),
-       lambda r, c: (_total_row(r) and (_last(c) == "项目支出" or ("项目支出" in levels(c)[-2:-1] and _last(c) == "小计")))
-       or r == "项目支出"),
+    _c(
+        "人员经费",
+        r"人员经费",
+        ("basic_expenditure",),
+        lambda r, c: r.startswith("人员经费") or (_total_row(r) and _last(c) == "人员经费"),
+    ),
+    _c(
+        "公用经费",
+        r"公用经费",
+        ("basic_expenditure",),
+        lambda r, c: r.startswith("公用经费") or (_total_row(r) and _last(c) == "公用经费"),
+    ),
+    _c(
+        "基本支出",
+        r"基本支出",
+        _SPEND_TABLES,
+        lambda r, c: (_total_row(r) and _last(c) == "基本支出") or r == "基本支出",
+    ),
+    _c(
+        "项目支出",
+        r"项目支出",
+        (*_SPEND_TABLES, "project_expenditure"),
+        lambda r, c: (
+            (
+                _total_row(r)
+                and (_last(c) == "项目支出" or ("项目支出" in levels(c)[-2:-1] and _last(c) == "小计"))
+            )
+            or r == "项目支出"
+        ),
+    ),
     _c("政府性基金预算支出", r"政府性基金", ("government_fund",), lambda r, c: _total_row(r)),
     _c("国有资本经营预算支出", r"国有资本经营", ("state_capital",), lambda r, c: _total_row(r)),
 ]
@@ -79,7 +116,10 @@ CONCEPTS: list[Concept] = [
 # Phrases people use for row labels as printed.
 _REWRITES = [
     (re.compile(r"收支总预算|收支总计|总预算"), "收入总计"),
-    (re.compile(r"收入(?:预算)?(?:总计|总额|总预算)|总收入|(?<!拨款)收入预算(?!表)"), "收入总计"),
+    (
+        re.compile(r"收入(?:预算)?(?:总计|总额|总预算)|总收入|(?:(?<=部门)|(?<=的)|(?<=年))收入预算(?!表)"),
+        "收入总计",
+    ),
     (re.compile(r"支出(?:预算)?(?:总计|总额)|总支出"), "支出总计"),
     (re.compile(r"社保缴费"), "社会保障缴费"),
     (re.compile(r"公积金"), "住房公积金"),
@@ -92,8 +132,12 @@ _CODE_PATTERNS = [
 ]
 
 
+_ASIDE = re.compile(r"[（(](?!境[)）])[^（）()]{2,}[)）]")
+
+
 def question_key(question: str) -> str:
-    q = label_key(to_halfwidth(question))
+    """The question as row labels are keyed, asides in brackets removed (“收入总计（含上年结转）”)."""
+    q = label_key(_ASIDE.sub("", to_halfwidth(question)))
     for pattern, repl in _REWRITES:
         q = pattern.sub(repl, q)
     return q
@@ -139,7 +183,9 @@ def find_targets(question: str, cells: Sequence[TableCell]) -> list[Target]:
         m = re.search(r"\d{3}\s?\d{2}\s?\d{2}|\d{5}|\d{3}类", q)
         if m:
             claim(m.start(), m.end())
-    rows = sorted({label_key(c.row_label) for c in cells if len(label_key(c.row_label)) >= 2}, key=len, reverse=True)
+    rows = sorted(
+        {label_key(c.row_label) for c in cells if len(label_key(c.row_label)) >= 2}, key=len, reverse=True
+    )
     for concept in CONCEPTS:
         for m in concept.pattern.finditer(q):
             if claim(m.start(), m.end()):
@@ -153,16 +199,41 @@ def find_targets(question: str, cells: Sequence[TableCell]) -> list[Target]:
                 found.append(Target(label=row, start=start, row_key=row))
                 break
             start = q.find(row, start + 1)
-    code_labels = {label_key(c.row_label) for c in cells if c.code and c.code in {t.code for t in found if t.code}}
+    code_labels = {
+        label_key(c.row_label) for c in cells if c.code and c.code in {t.code for t in found if t.code}
+    }
     found = [t for t in found if not (t.row_key and any(t.row_key in label for label in code_labels))]
     return sorted(found, key=lambda t: t.start)
 
 
-_TYPE_ORDER = ["income_expense_summary", "expenditure", "general_budget_expenditure", "basic_expenditure",
-               "three_public", "income", "fiscal_summary", "fiscal_expenditure", "government_fund", "state_capital",
-               "project_expenditure", "other"]
-_TITLE_WORDS = ["收支", "收入", "支出", "财政拨款", "一般公共预算", "基本支出", "政府性基金", "国有资本", "三公", "经济分类",
-                "功能分类", "决算"]
+_TYPE_ORDER = [
+    "income_expense_summary",
+    "expenditure",
+    "general_budget_expenditure",
+    "basic_expenditure",
+    "three_public",
+    "income",
+    "fiscal_summary",
+    "fiscal_expenditure",
+    "government_fund",
+    "state_capital",
+    "project_expenditure",
+    "other",
+]
+_TITLE_WORDS = [
+    "收支",
+    "收入",
+    "支出",
+    "财政拨款",
+    "一般公共预算",
+    "基本支出",
+    "政府性基金",
+    "国有资本",
+    "三公",
+    "经济分类",
+    "功能分类",
+    "决算",
+]
 
 
 def _table_rank(question: str, table: TableRecord, preferred: Sequence[str]) -> tuple[int, int]:
@@ -172,6 +243,26 @@ def _table_rank(question: str, table: TableRecord, preferred: Sequence[str]) -> 
     pref = list(preferred) + [t for t in _TYPE_ORDER if t not in preferred]
     order = pref.index(table.table_type) if table.table_type in pref else len(pref)
     return (-overlap, order) if not preferred or table.table_type in preferred else (1, order)
+
+
+def column_targets(
+    question: str, tables: Sequence[TableRecord], cells: Sequence[TableCell]
+) -> list[TableCell]:
+    """A column named by the question (“基本建设资金支出”, “教育收费”) read on its table's total row."""
+    q = question_key(question)
+    by_table = {t.table_id: t for t in tables}
+    best: list[TableCell] = []
+    best_len = 3
+    for c in cells:
+        if c.value is None or not _total_row(label_key(c.row_label)):
+            continue
+        for level in levels(c.col_label):
+            name = re.sub(r"^其中[:：]?", "", level)
+            if len(name) > best_len and name in q:
+                best, best_len = [c], len(name)
+            elif best and len(name) == best_len and name in q and c.col_label == best[0].col_label:
+                best.append(c)
+    return sorted(best, key=lambda c: (_table_rank(question, by_table[c.table_id], ()), c.row))
 
 
 def _column_words(question: str, cells: Sequence[TableCell]) -> set[str]:
@@ -193,23 +284,30 @@ def _wanted_measure(question: str, kind: str) -> str | None:
     return "预算数"
 
 
-def select_cells(question: str, target: Target, tables: Sequence[TableRecord], cells: Sequence[TableCell],
-                 kind: str) -> list[TableCell]:
+def select_cells(
+    question: str, target: Target, tables: Sequence[TableRecord], cells: Sequence[TableCell], kind: str
+) -> list[TableCell]:
     """Cells for one target, best first: right table, right row, right column."""
     by_table = {t.table_id: t for t in tables}
     preferred: tuple[str, ...] = target.concept.tables if target.concept else ()
     if target.code:
         hits = [c for c in cells if c.code == target.code]
     elif target.concept:
-        hits = [c for c in cells if by_table[c.table_id].table_type in preferred
-                and target.concept.match(label_key(c.row_label), label_key(c.col_label))]
+        hits = [
+            c
+            for c in cells
+            if by_table[c.table_id].table_type in preferred
+            and target.concept.match(label_key(c.row_label), label_key(c.col_label))
+        ]
     else:
         hits = [c for c in cells if label_key(c.row_label) == target.row_key]
     hits = [c for c in hits if c.value is not None and "列位置不明" not in c.col_label]
     if not hits:
         return []
-    best_table = min({c.table_id for c in hits}, key=lambda tid: (_table_rank(question, by_table[tid], preferred),
-                                                                  by_table[tid].seq))
+    best_table = min(
+        {c.table_id for c in hits},
+        key=lambda tid: (_table_rank(question, by_table[tid], preferred), by_table[tid].seq),
+    )
     hits = [c for c in hits if c.table_id == best_table]
     words = _column_words(question, hits)
     if words:

@@ -17,12 +17,19 @@ _UNIT_CUES = [
     (re.compile(r"多少人|几人|人数|编制数|人员数"), {"人"}),
     (re.compile(r"几个|多少个|几项|多少项"), {"个", "项"}),
     (re.compile(r"百分之|百分比|%|比例|比重|增长率|下降率|幅度"), {"%"}),
+    (re.compile(r"得分|多少分|几分"), {"分"}),
 ]
+_QUESTION_WORDS = re.compile(
+    r"是多少|有多少|多少|有几|几个|几辆|几家|几项|几人|哪些|哪个|什么|是否|截至|截止|分别|大约|约为|一共|总共|共有|是谁|"
+    r"根据|按照|据此|推算|[？?。，,、：:（）()“”\"]"
+)
 _MONEY = {"元", "千元", "万元", "亿元"}
 _CHANGE = re.compile(
-    r"比(?P<base>上年|上一年|去年|20\d{2}年度?)[^，。；]*?(?P<dir>增加|减少|下降|增长|降低|减)(?:了)?"
-    r"(?P<num>\d+(?:,\d{3})*(?:\.\d+)?)(?P<unit>亿元|万元|元)"
+    r"(?:比|与|较)(?P<base>上年|上一年|去年|20\d{2}\s*年度?)[^，。；;]{0,16}?(?:相比)?[，,]?\s*"
+    r"(?P<dir>增加|减少|下降|增长|降低|减|增)(?:了)?\s*"
+    r"(?P<num>\d+(?:,\d{3})*(?:\.\d+)?)\s*(?P<unit>亿元|万元|元|%)"
 )
+_AMOUNT = re.compile(r"(\d+(?:,\d{3})*(?:\.\d+)?)\s*(亿元|万元|元)")
 
 
 def expected_units(question: str) -> set[str]:
@@ -40,11 +47,19 @@ class ScoredFact:
 
 
 def keywords(question: str, drop: Sequence[str] = ()) -> list[str]:
+    """Content words of a question: no department names, years, question words or punctuation."""
     q = question
     for word in sorted(drop, key=len, reverse=True):
         q = q.replace(word, " ")
     q = re.sub(r"20\d{2}\s*年度?", " ", q)
+    q = _QUESTION_WORDS.sub(" ", q)
     return list(dict.fromkeys(tokenize(q)))
+
+
+def _weight(words: Sequence[str], text: str) -> float:
+    """Share of the question's content (by characters) that the text carries."""
+    total = sum(len(w) for w in words) or 1
+    return sum(len(w) for w in words if w in text) / total
 
 
 def rank_facts(question: str, facts: Sequence[Fact], drop: Sequence[str] = ()) -> list[ScoredFact]:
@@ -56,60 +71,100 @@ def rank_facts(question: str, facts: Sequence[Fact], drop: Sequence[str] = ()) -
     for f in facts:
         if f.unit not in units:
             continue
-        subject_hits = sum(1 for w in words if w in f.subject)
-        sentence_hits = sum(1 for w in words if w in f.sentence)
-        if not sentence_hits:
+        coverage = _weight(words, f.sentence)
+        if not coverage:
             continue
-        score = 2 * subject_hits + sentence_hits - 0.001 * (f.provenance.char_start or 0) / 1000
-        out.append(ScoredFact(f, score, sentence_hits / len(words)))
+        score = 2 * _weight(words, f.subject) + coverage - 1e-7 * (f.provenance.char_start or 0)
+        out.append(ScoredFact(f, score, coverage))
     return sorted(out, key=lambda s: -s.score)
 
 
 @dataclass(frozen=True)
-class Derivation:
+class StatedChange:
+    """“X万元，比上年减少Y万元”: this year's figure (when stated in the clause) and the stated change."""
+
     fact: Fact
-    current: Decimal
+    current: Decimal | None
+    current_unit: str | None
     delta: Decimal
     direction: str
     unit: str
     base: str
 
+    @property
+    def decrease(self) -> bool:
+        return self.direction in {"减少", "下降", "降低", "减"}
 
-def find_change(question: str, facts: Sequence[Fact], drop: Sequence[str] = ()) -> Derivation | None:
-    """A sentence stating this year's figure and its change from last year, for the question's metric."""
+
+def find_change(question: str, facts: Sequence[Fact], drop: Sequence[str] = ()) -> StatedChange | None:
+    """The stated change from last year of the question's metric: the clause before “比上年” must name it."""
     words = keywords(question, drop)
-    best: tuple[float, Derivation] | None = None
+    best: tuple[float, int, StatedChange] | None = None
+    seen: set[str] = set()
     for f in facts:
-        m = _CHANGE.search(f.sentence)
-        if not m:
+        if f.sentence in seen:
             continue
-        head = f.sentence[: m.start()]
-        amounts = re.findall(r"(\d+(?:,\d{3})*(?:\.\d+)?)\s*(亿元|万元|元)", head)
-        if not amounts:
-            continue
-        hits = sum(1 for w in words if w in head) + 0.5 * sum(1 for w in words if w in f.sentence)
-        if hits and (best is None or hits > best[0]):
-            num, unit = amounts[-1]
-            if unit != m.group("unit"):
+        seen.add(f.sentence)
+        last_end = 0
+        for m in _CHANGE.finditer(f.sentence):
+            head = f.sentence[last_end : m.start()]
+            last_end = m.end()
+            clause = re.split(r"[。；;]", head)[-1]
+            hits = _weight(words, clause)
+            if not hits:
                 continue
-            best = (hits, Derivation(f, Decimal(num.replace(",", "")), Decimal(m.group("num").replace(",", "")),
-                                     m.group("dir"), unit, m.group("base")))
-    return best[1] if best else None
+            amounts = _AMOUNT.findall(clause)
+            num, unit = amounts[-1] if amounts else (None, None)
+            change = StatedChange(
+                f,
+                Decimal(num.replace(",", "")) if num else None,
+                unit,
+                Decimal(m.group("num").replace(",", "")),
+                m.group("dir"),
+                m.group("unit"),
+                re.sub(r"\s", "", m.group("base")),
+            )
+            key = (hits, -(f.provenance.char_start or 0))
+            if best is None or key > best[:2]:
+                best = (*key, change)
+    return best[2] if best else None
 
 
-def best_sentences(question: str, hits: Sequence[Hit], drop: Sequence[str] = (), limit: int = 3
-                   ) -> list[tuple[Hit, str, float]]:
+def find_execution_pair(label: str, facts: Sequence[Fact]) -> tuple[Fact, Decimal, Decimal, str] | None:
+    """“行政运行…X年当年预算执行数为A万元，Y年预算安排B万元” (Shanghai 编制说明): (fact, A, B, unit)."""
+    pattern = re.compile(
+        r"执行数为\s*(\d+(?:,\d{3})*(?:\.\d+)?)\s*(万元|元)[^。]*?预算安排\s*(\d+(?:,\d{3})*(?:\.\d+)?)\s*(万元|元)"
+    )
+    for f in facts:
+        if label and label in f.sentence:
+            m = pattern.search(f.sentence)
+            if m and m.group(2) == m.group(4):
+                return (
+                    f,
+                    Decimal(m.group(1).replace(",", "")),
+                    Decimal(m.group(3).replace(",", "")),
+                    m.group(2),
+                )
+    return None
+
+
+def best_sentences(
+    question: str, hits: Sequence[Hit], drop: Sequence[str] = (), limit: int = 3
+) -> list[tuple[Hit, str, float]]:
     """Sentences of the retrieved passages that carry the question's words, best first."""
     words = keywords(question, drop)
+    why = bool(re.search(r"为什么|原因|为何", question))
+    define = bool(re.search(r"指什么|定义|意思|名词解释|是指", question))
     scored: list[tuple[float, int, Hit, str]] = []
     for rank, hit in enumerate(hits):
         for sentence in re.split(r"(?<=[。！？；\n])", hit.chunk.text):
             s = sentence.strip()
             if len(s) < 4:
                 continue
-            overlap = sum(len(w) for w in words if w in s)
+            overlap = _weight(words, s)
             if overlap:
-                scored.append((overlap - 0.1 * rank, rank, hit, s))
+                bonus = 0.5 if why and "原因" in s else 0.0
+                bonus += 0.5 if define and "名词解释" in hit.chunk.provenance.section_path else 0.0
+                scored.append((overlap + bonus - 0.02 * rank, rank, hit, s))
     scored.sort(key=lambda x: -x[0])
-    total = sum(len(w) for w in words) or 1
-    return [(hit, s, score / total) for score, _, hit, s in scored[:limit]]
+    return [(hit, s, _weight(words, s)) for _, _, hit, s in scored[:limit]]

@@ -16,8 +16,15 @@ _ORG = re.compile(
     r"([\u4e00-\u9fff]{2,14}?(?:局|委员会|委|办公室|政府办|大学|学院|学校|街道|办事处|中心|厅|部|院|所|馆|政府|镇|乡))"
 )
 _SHORTEN = [
-    ("人民政府", ""), ("人民政府", "政府"), ("办事处", ""), ("委员会", "委"), ("办公室", "办"),
-    ("工业和信息化", "工信"), ("工业信息化", "工信"), ("商务和工业信息化", "商务和工信"), ("交通委员会", "交委"),
+    ("人民政府", ""),
+    ("人民政府", "政府"),
+    ("办事处", ""),
+    ("委员会", "委"),
+    ("办公室", "办"),
+    ("工业和信息化", "工信"),
+    ("工业信息化", "工信"),
+    ("商务和工业信息化", "商务和工信"),
+    ("交通委员会", "交委"),
 ]
 # Words that look like organisations but are not departments (科室 names, generic words).
 _NOT_DEPT = ("本部门", "本单位", "该部门", "部门", "单位", "本部", "中心", "政府")
@@ -121,11 +128,14 @@ def resolve_documents(
             by_year = [d for d in pool if d.year - 1 in query.years]
         if not by_year:
             held = "、".join(_label(d) for d in sorted(pool, key=lambda d: d.year))
-            return Resolution(docs=[], refusal=f"知识库中没有{'、'.join(map(str, query.years))}年的相应文件（现有：{held}）。")
+            return Resolution(
+                docs=[],
+                refusal=f"知识库中没有{'、'.join(map(str, query.years))}年的相应文件（现有：{held}）。",
+            )
         pool = by_year
     elif previous and not query.departments:
         pool = [d for d in pool if d.year in {p.year for p in previous}] or pool
-    if query.kind:
+    if query.kind and len(set(query.years)) <= 1:
         by_kind = [d for d in pool if d.kind == query.kind]
         if not by_kind and query.years:
             held = "、".join(_label(d) for d in pool)

@@ -16,7 +16,92 @@ from assistant.stores import Store, index_text
 from assistant.types import Chunk
 
 STOPWORDS = frozenset(
-    ["的", "了", "是", "吗", "呢", "吧", "啊", "么", "和", "与", "及", "或", "在", "中", "里", "为", "于", "对", "把", "被", "其", "该", "这", "那", "哪", "哪些", "哪个", "什么", "怎么", "怎样", "如何", "为什么", "多少", "几", "几个", "多", "少", "是否", "有", "有没有", "没有", "分别", "一共", "共", "请问", "请", "问", "年", "年度", "本", "上", "下", "个", "项", "元", "万元", "部门", "单位", "预算", "决算", "情况", "说明", "是什么", "主要", "呢", "吗", "？", "?", "，", ",", "。", "、", "：", ":", "（", "）", "(", ")", "“", "”", '"', "'", "《", "》"]
+    [
+        "的",
+        "了",
+        "是",
+        "吗",
+        "呢",
+        "吧",
+        "啊",
+        "么",
+        "和",
+        "与",
+        "及",
+        "或",
+        "在",
+        "中",
+        "里",
+        "为",
+        "于",
+        "对",
+        "把",
+        "被",
+        "其",
+        "该",
+        "这",
+        "那",
+        "哪",
+        "哪些",
+        "哪个",
+        "什么",
+        "怎么",
+        "怎样",
+        "如何",
+        "为什么",
+        "多少",
+        "几",
+        "几个",
+        "多",
+        "少",
+        "是否",
+        "有",
+        "有没有",
+        "没有",
+        "分别",
+        "一共",
+        "共",
+        "请问",
+        "请",
+        "问",
+        "年",
+        "年度",
+        "本",
+        "上",
+        "下",
+        "个",
+        "项",
+        "元",
+        "万元",
+        "部门",
+        "单位",
+        "预算",
+        "决算",
+        "情况",
+        "说明",
+        "是什么",
+        "主要",
+        "呢",
+        "吗",
+        "？",
+        "?",
+        "，",
+        ",",
+        "。",
+        "、",
+        "：",
+        ":",
+        "（",
+        "）",
+        "(",
+        ")",
+        "“",
+        "”",
+        '"',
+        "'",
+        "《",
+        "》",
+    ]
 )
 _JIEBA_LOCK = threading.Lock()
 
@@ -25,7 +110,9 @@ def tokenize(text: str) -> list[str]:
     """jieba search-mode tokens, lower-cased, without stopwords, punctuation or bare numbers."""
     with _JIEBA_LOCK:  # jieba's lazy initialisation is not thread-safe
         words = jieba.lcut_for_search(text)
-    return [w.lower() for w in words if w.strip() and w not in STOPWORDS and not re.fullmatch(r"[\W\d_.]+", w)]
+    return [
+        w.lower() for w in words if w.strip() and w not in STOPWORDS and not re.fullmatch(r"[\W\d_.]+", w)
+    ]
 
 
 def warm_up() -> None:
@@ -84,7 +171,9 @@ class Retriever:
                 continue
             n = min(k, len(index.chunks))
             ids, scores = index.bm25.retrieve([q], k=n, show_progress=False)
-            out.extend((index.chunks[int(i)], float(s)) for i, s in zip(ids[0], scores[0], strict=True) if s > 0)
+            out.extend(
+                (index.chunks[int(i)], float(s)) for i, s in zip(ids[0], scores[0], strict=True) if s > 0
+            )
         return sorted(out, key=lambda x: -x[1])[:k]
 
     def search(self, query: str, doc_ids: Sequence[str], k: int | None = None) -> list[Hit]:

@@ -169,7 +169,9 @@ class Answer(_Model):
     """The public answer contract (see README)."""
 
     question: str = Field(description="The question as asked.")
-    status: Literal["answered", "refused"] = Field(description="refused when the store does not hold the answer.")
+    status: Literal["answered", "refused"] = Field(
+        description="refused when the store does not hold the answer."
+    )
     text: str = Field(description="The Chinese answer a person reads.")
     value: float | None = Field(default=None, description="Headline number, in `unit`.")
     unit: str | None = Field(default=None, description="Unit of `value`.")

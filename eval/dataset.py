@@ -24,7 +24,9 @@ class EvalCase(BaseModel):
     unit: str | None = Field(default=None, description="Unit of the gold number: 元/万元/亿元/%/辆/个 …")
     tol: float = Field(default=0.01, description="Absolute tolerance, in `unit`.")
     expect_all: tuple[str, ...] = Field(default=(), description="Phrases a right answer must all contain.")
-    expect_any: tuple[str, ...] = Field(default=(), description="Phrases of which a right answer contains one.")
+    expect_any: tuple[str, ...] = Field(
+        default=(), description="Phrases of which a right answer contains one."
+    )
     source: tuple[str, ...] = Field(default=(), description="Phrases one citation must contain.")
     category: str = Field(default="lookup", description="lookup / calculation / narrative / refusal / …")
 

@@ -39,12 +39,16 @@ def citation_ok(case: EvalCase, answer: Answer) -> bool:
     """The answer cites one of the gold documents, and (when given) a source phrase."""
     if not answer.citations:
         return False
-    in_docs = [c for c in answer.citations if not case.docs or any(c.source_file.endswith(d) for d in case.docs)]
+    in_docs = [
+        c for c in answer.citations if not case.docs or any(c.source_file.endswith(d) for d in case.docs)
+    ]
     if not in_docs:
         return False
     if not case.source:
         return True
-    blob = [label_key(" ".join(filter(None, [c.table, c.row, c.column, c.quote, c.section]))) for c in in_docs]
+    blob = [
+        label_key(" ".join(filter(None, [c.table, c.row, c.column, c.quote, c.section]))) for c in in_docs
+    ]
     return any(label_key(s) in b for s in case.source for b in blob)
 
 
@@ -68,6 +72,10 @@ def score(case: EvalCase, answer: Answer) -> Score:
     else:
         ok = phrases_match(case, answer.text)
         why = "" if ok else "missing phrases"
-    if ok and case.docs and not any(any(c.source_file.endswith(d) for d in case.docs) for c in answer.citations):
+    if (
+        ok
+        and case.docs
+        and not any(any(c.source_file.endswith(d) for d in case.docs) for c in answer.citations)
+    ):
         ok, why = False, "cites none of the gold documents"
     return Score(ok, cited, why)

@@ -54,9 +54,12 @@ class EvalReport:
         p50, p95 = self.latency()
         cited = [r.citation for r in self.results if r.citation is not None]
         return {
-            "n": len(self.results), "accuracy": round(self.accuracy, 4),
+            "n": len(self.results),
+            "accuracy": round(self.accuracy, 4),
             "citation_accuracy": round(sum(cited) / max(len(cited), 1), 4),
-            "by_category": self.by("category"), "p50_ms": round(p50 * 1000, 1), "p95_ms": round(p95 * 1000, 1),
+            "by_category": self.by("category"),
+            "p50_ms": round(p50 * 1000, 1),
+            "p95_ms": round(p95 * 1000, 1),
         }
 
 
@@ -75,15 +78,17 @@ def run_eval(qa: Assistant, cases: list[EvalCase] | None = None, keep_going: boo
             continue
         elapsed = time.perf_counter() - started
         s = score(case, answer)
-        report.results.append(EvalResult(case, answer.model_dump(mode="json"), s.correct, s.citation, s.reason,
-                                         elapsed))
+        report.results.append(
+            EvalResult(case, answer.model_dump(mode="json"), s.correct, s.citation, s.reason, elapsed)
+        )
     return report
 
 
 def git_sha() -> str:
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                              check=True).stdout.strip()
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "nogit"
 
@@ -92,8 +97,22 @@ def save_run(report: EvalReport, settings_json: dict, runs: Path = RUNS) -> Path
     runs.mkdir(parents=True, exist_ok=True)
     path = runs / f"{datetime.now():%Y%m%d-%H%M%S}_{git_sha()}.jsonl"
     with path.open("w", encoding="utf-8") as fh:
-        fh.write(json.dumps({"summary": report.summary(), "settings": settings_json}, ensure_ascii=False) + "\n")
+        fh.write(
+            json.dumps({"summary": report.summary(), "settings": settings_json}, ensure_ascii=False) + "\n"
+        )
         for r in report.results:
-            fh.write(json.dumps({"id": r.case.id, "correct": r.correct, "citation": r.citation, "reason": r.reason,
-                                 "ms": round(r.seconds * 1000, 1), "answer": r.answer}, ensure_ascii=False) + "\n")
+            fh.write(
+                json.dumps(
+                    {
+                        "id": r.case.id,
+                        "correct": r.correct,
+                        "citation": r.citation,
+                        "reason": r.reason,
+                        "ms": round(r.seconds * 1000, 1),
+                        "answer": r.answer,
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
     return path
