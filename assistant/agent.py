@@ -40,7 +40,7 @@ _WHY = re.compile(r"为什么|原因|为何|怎么回事")
 _TEXT = re.compile(
     r"哪些|什么|是谁|指什么|定义|意思|职能|职责|构成|包括|包含|介绍|级别|牌子|一致|对吗|矛盾|怎么"
 )
-_COUNT = re.compile(r"几个|几家|几辆|多少辆|多少个|多少人|多少家|几项|几人|多少项")
+_COUNT = re.compile(r"几个|几家|几辆|多少辆|多少个|多少人|多少家|几项(?!目)|几人|多少项(?!目)|多少名")
 _DERIVE = re.compile(r"推算|据此|上年|去年|上一年|大约是多少")
 _UNIT_ASKED = re.compile(r"(亿元|万元|千元|元)")
 
@@ -111,7 +111,11 @@ class Planner:
             pair = self._execution(q, doc)
             if pair:
                 return pair
-        if _older_year(q, doc) or re.search(r"推算|据此|上年|去年|上一年", q) or _STATED_CHANGE_Q.search(q):
+        if (
+            _older_year(q, doc)
+            or re.search(r"推算|据此|上年(?!结转|结余)|去年|上一年", q)
+            or _STATED_CHANGE_Q.search(q)
+        ):
             stated = self._stated_change(q, doc, drop)
             if stated:
                 return stated
@@ -250,7 +254,7 @@ class Planner:
                 derived=True,
             )
         word = "增加" if calculation.result > 0 else ("减少" if calculation.result < 0 else "持平")
-        value = calculation.result
+        value = calculation.result if _asks_signed(q) else abs(calculation.result)
         text = (
             f"{a.label}：{new.year}年为{calc.fmt(a.value, a.unit)}，{old.year}年为{calc.fmt(b.value, b.unit)}，"
             f"{new.year}年比{old.year}年{word}{calc.fmt(abs(value), a.unit)}"
@@ -295,7 +299,7 @@ class Planner:
             text = f"{quote}。上年数 = {prior.expression}；{change.direction}幅度 = {rate.expression}。"
             return self._answer(q, text, [doc], calc.quantize(rate.result, 2), "%", rate, cite, derived=True)
         if asks_change:
-            signed = -delta if change.decrease else delta
+            signed = -delta if change.decrease and _asks_signed(q) else delta
             text = f"{quote}，即比{base}{change.direction}{calc.fmt(delta, unit)}。"
             return self._answer(q, text, [doc], signed, unit, None, cite)
         text = f"文件未直接给出{base}数，{quote}，据此推算{base}数：{prior.expression}。"
@@ -360,7 +364,7 @@ class Planner:
         if concepts:  # a named metric must be what the sentence states, not a word near another number
             facts = [f for f in facts if any(c.pattern.search(f.subject) for c in concepts)]
         ranked = rank_facts(q, facts, drop)
-        if not ranked or ranked[0].coverage < 0.5 or not _has_longest_word(q, ranked[0].fact.sentence, drop):
+        if not ranked or ranked[0].coverage < 0.5 or not _has_specific_word(q, ranked[0].fact.sentence, drop):
             raise _NoEvidence(f"{doc_label(doc)}中没有找到与问题对应的数字。")
         fact = ranked[0].fact
         unit = asked_unit(q)
@@ -518,17 +522,23 @@ def _doc_words(docs: Sequence[DocumentRecord]) -> list[str]:
     return words
 
 
-def _has_longest_word(q: str, text: str, drop: list[str]) -> bool:
-    """The most specific word of the question (“政府采购” in 政府采购支出总额) must be in the evidence."""
+_GENERIC_WORDS = frozenset(
+    ["支出", "收入", "预算", "总额", "金额", "资金", "经费", "合计", "总计", "费用", "项目", "安排", "财政", "拨款", "部门", "单位", "年度", "合计数"]
+)
+
+
+def _has_specific_word(q: str, text: str, drop: list[str]) -> bool:
+    """Evidence must carry a specific word of the question (“采购” in 政府采购支出总额), not only
+    budget vocabulary that every figure shares."""
     words = keywords(q, drop)
-    if not words:
-        return False
-    longest = max(len(w) for w in words)
-    return longest < 3 or any(w in text for w in words if len(w) == longest)
+    specific = [w for w in words if w not in _GENERIC_WORDS]
+    return bool(words) and (not specific or any(w in text for w in specific))
 
 
 def _parallel(q: str, targets: list[Target], doc: DocumentRecord) -> bool:
     """Items listed for a sum (“基本工资、津贴补贴和奖金”), not a qualifier (“基本支出中人员经费”)."""
+    if all(t.code for t in targets):
+        return True
     key = _strip_names(q, [doc])
     spans = [key.find(t.label) for t in targets]
     if any(p < 0 for p in spans):
@@ -538,6 +548,11 @@ def _parallel(q: str, targets: list[Target], doc: DocumentRecord) -> bool:
         if not _PARALLEL.search(between):
             return False
     return True
+
+
+def _asks_signed(q: str) -> bool:
+    """“增加还是减少了多少”/“变化了多少” want a signed change; “减少了多少” wants the amount."""
+    return bool(re.search(r"还是|变化|变动|增减", q))
 
 
 def _mention(q: str, doc: DocumentRecord) -> int:

@@ -135,6 +135,10 @@ _CODE_PATTERNS = [
 _ASIDE = re.compile(r"[（(](?!境[)）])[^（）()]{2,}[)）]")
 
 
+def _row_key(label: str) -> str:
+    return label_key(_ASIDE.sub("", to_halfwidth(label)))
+
+
 def question_key(question: str) -> str:
     """The question as row labels are keyed, asides in brackets removed (“收入总计（含上年结转）”)."""
     q = label_key(_ASIDE.sub("", to_halfwidth(question)))
@@ -300,7 +304,7 @@ def select_cells(
             and target.concept.match(label_key(c.row_label), label_key(c.col_label))
         ]
     else:
-        hits = [c for c in cells if label_key(c.row_label) == target.row_key]
+        hits = [c for c in cells if _row_key(c.row_label) == target.row_key]
     hits = [c for c in hits if c.value is not None and "列位置不明" not in c.col_label]
     if not hits:
         return []

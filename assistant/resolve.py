@@ -67,10 +67,10 @@ def read_doc_query(question: str, docs: Sequence[DocumentRecord]) -> DocQuery:
     q = squash(to_halfwidth(question))
     years = [int(y) for y in re.findall(r"(20\d{2})\s*年", q)]
     kind = None
-    if "决算" in q or re.search(r"实际(?:支出|花|执行)|决算数", q):
+    if "决算" in q or re.search(r"实际(?:支出|花|执行)", q):
         kind = "final_accounts"
-    if re.search(r"预算(?!数)", q.replace("年初预算", "")) and "决算" not in q:
-        kind = "budget"
+    elif re.search(r"(?:\d{4}年度?|部门|单位)(?:部门|单位)?预算(?!数|执行)", q):
+        kind = "budget"  # “2023年预算”, “部门预算” name the disclosure; 一般公共预算/年初预算 do not
     found: dict[str, int] = {}
     spans: list[tuple[int, int]] = []
     for dept in {d.department for d in docs}:

@@ -27,7 +27,7 @@ _SENTENCE_END = re.compile(r"(?<=[。！？；])")
 _FIGURE = re.compile(
     r"(?P<num>\d+(?:,\d{3})*(?:\.\d+)?)\s*(?P<unit>亿元|万元|千元|元|%|个百分点|人|辆|个|家|项|台|套|次|分(?!之|配|别|类|析|钟|成|解|级|管|担|期))"
 )
-_CLAUSE = re.compile(r"[，,；;：:。！？、（(]")
+_CLAUSE = re.compile(r"[，,；;：:。！？、]")
 
 
 @dataclass(frozen=True)
