@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 from assistant import calc
@@ -18,51 +17,35 @@ from assistant.citations import (
     cite_text,
     doc_label,
     number_keys,
-    row_name,
 )
+from assistant.compose import Evidence, cell_label, same_unit, where
 from assistant.lookup import Target, column_targets, find_targets, select_cells
-from assistant.narrative import best_sentences, find_change, find_execution_pair, keywords, rank_facts
-from assistant.resolve import aliases, resolve_documents
+from assistant.narrative import best_sentences, find_change, find_execution_pair, rank_facts
+from assistant.question import (
+    COUNT,
+    DIFF,
+    SHARE,
+    STATED_CHANGE,
+    SUM,
+    TEXT,
+    WHY,
+    asked_unit,
+    asks_signed,
+    doc_words,
+    expand_follow_up,
+    has_specific_word,
+    is_follow_up,
+    main_target,
+    mention,
+    older_year,
+    parallel,
+    strip_names,
+)
+from assistant.resolve import resolve_documents
 from assistant.retrieval import Retriever
 from assistant.settings import Settings
 from assistant.stores import Store
-from assistant.types import Answer, Calculation, Chunk, Citation, DocumentRecord, TableCell
-
-_SHARE = re.compile(r"占.{0,30}(?:比例|比重|百分比|百分之|多少%|的%)|占比")
-_SUM = re.compile(r"合计|加起来|之和|一共|总共|共计|总和|相加|[两三四五六七八九]项")
-_DIFF = re.compile(r"比.{1,30}?(?:多|少|高|低)[^，。？?]{0,6}?(?:多少|几)|相差|差额|差多少|差了")
-_PARALLEL = re.compile(r"^[\s、，,和与及跟加以]*$|^[^，。？?]{0,4}[、和与及加][^，。？?]{0,4}$")
-_STATED_CHANGE_Q = re.compile(
-    r"(?:增加|减少|增长|下降|变化|变动|增减)了?(?:多少|百分之|几)|(?:增加|减少)还是"
-)
-_CHANGE_Q = re.compile(r"增加|减少|增长|下降|变化|变动|增减|多了|少了")
-_WHY = re.compile(r"为什么|原因|为何|怎么回事")
-_TEXT = re.compile(
-    r"哪些|什么|是谁|指什么|定义|意思|职能|职责|构成|包括|包含|介绍|级别|牌子|一致|对吗|矛盾|怎么"
-)
-_COUNT = re.compile(r"几个|几家|几辆|多少辆|多少个|多少人|多少家|几项(?!目)|几人|多少项(?!目)|多少名")
-_DERIVE = re.compile(r"推算|据此|上年|去年|上一年|大约是多少")
-_UNIT_ASKED = re.compile(r"(亿元|万元|千元|元)")
-
-
-@dataclass
-class Evidence:
-    value: Decimal
-    unit: str
-    label: str
-    citations: list[Citation] = field(default_factory=list)
-    doc: DocumentRecord | None = None
-
-
-def asked_unit(question: str) -> str | None:
-    if re.search(r"百分之|百分比|比例|比重|占比|%|增长率", question):
-        return "%"
-    m = re.search(
-        r"多少(亿元|万元|千元|元)|(亿元|万元|千元|元)[)）]?[？?]?$|约为?多少(亿元|万元|元)", question
-    )
-    if m:
-        return next(g for g in m.groups() if g)
-    return None
+from assistant.types import Answer, Calculation, Chunk, Citation, DocumentRecord
 
 
 class Planner:
@@ -83,8 +66,8 @@ class Planner:
         if resolution.refusal:
             return self._refuse(question, resolution.refusal)
         chosen = resolution.docs
-        if history and _is_follow_up(question):
-            question = _expand_follow_up(question, history[-1])
+        if history and is_follow_up(question):
+            question = expand_follow_up(question, history[-1])
         try:
             answer = self._plan(question, chosen)
         except _NoEvidence as exc:
@@ -95,8 +78,8 @@ class Planner:
 
     def _plan(self, question: str, docs: list[DocumentRecord]) -> Answer:
         q = question
-        drop = _doc_words(docs)
-        if _WHY.search(q) or (_TEXT.search(q) and not _COUNT.search(q) and not asked_unit(q)):
+        drop = doc_words(docs)
+        if WHY.search(q) or (TEXT.search(q) and not COUNT.search(q) and not asked_unit(q)):
             return self._text(q, docs, drop)
         same_department = len({d.department for d in docs}) == 1
         if same_department and len(docs) >= 2:
@@ -112,30 +95,30 @@ class Planner:
             if pair:
                 return pair
         if (
-            _older_year(q, doc)
+            older_year(q, doc)
             or re.search(r"推算|据此|上年(?!结转|结余)|去年|上一年", q)
-            or _STATED_CHANGE_Q.search(q)
+            or STATED_CHANGE.search(q)
         ):
             stated = self._stated_change(q, doc, drop)
             if stated:
                 return stated
-        if _COUNT.search(q):
+        if COUNT.search(q):
             return self._figure(q, doc, drop)
-        if _SHARE.search(q):
+        if SHARE.search(q):
             return self._share(q, doc)
         targets = self._targets(q, doc)
-        if len(targets) >= 2 and _DIFF.search(q):
+        if len(targets) >= 2 and DIFF.search(q):
             a, b = (self._evidence(q, t, doc) for t in targets[:2])
             return self._compose_calc(
-                q, [doc], calc.difference(a.value, _same_unit(b, a.unit), a.unit), [a, b]
+                q, [doc], calc.difference(a.value, same_unit(b, a.unit), a.unit), [a, b]
             )
-        if len(targets) >= 2 and _SUM.search(q) and _parallel(q, targets, doc):
+        if len(targets) >= 2 and SUM.search(q) and parallel(q, targets, doc):
             evs = [self._evidence(q, t, doc) for t in targets]
             unit = evs[0].unit
-            return self._compose_calc(q, [doc], calc.total([_same_unit(e, unit) for e in evs], unit), evs)
+            return self._compose_calc(q, [doc], calc.total([same_unit(e, unit) for e in evs], unit), evs)
         if targets:
             try:
-                return self._lookup(q, doc, _main_target(targets))
+                return self._lookup(q, doc, main_target(targets))
             except _NoEvidence:
                 pass
         column = self._column_lookup(q, doc)
@@ -143,7 +126,7 @@ class Planner:
 
     # ----- table lookups -------------------------------------------------------------------------
     def _targets(self, q: str, doc: DocumentRecord) -> list[Target]:
-        return find_targets(_strip_names(q, [doc]), self.store.cells([doc.doc_id]))
+        return find_targets(strip_names(q, [doc]), self.store.cells([doc.doc_id]))
 
     def _evidence(self, q: str, target: Target, doc: DocumentRecord) -> Evidence:
         tables = self.store.tables(doc.doc_id)
@@ -155,7 +138,7 @@ class Planner:
             return Evidence(
                 cell.value or Decimal(0),
                 cell.unit or "元",
-                _cell_label(cell, target),
+                cell_label(cell, target),
                 [cite_cell(cell, by_id[cell.table_id], doc)],
                 doc,
             )
@@ -184,48 +167,49 @@ class Planner:
         extra = ""
         if unit and unit not in {"%", ev.unit}:
             value, shown_unit = calc.in_unit(ev.value, ev.unit, unit), unit
-            extra = f"（表中为{calc.fmt(ev.value, ev.unit)}，{calc.fmt(ev.value, ev.unit)} = {calc.fmt(value, unit)}）"
-        where = _where(ev.citations[0])
-        text = f"{doc_label(doc)}中，{ev.label}为{calc.fmt(value, shown_unit)}{extra}。{where}"
+            shown = calc.fmt(ev.value, ev.unit)
+            extra = f"（表中为{shown}，{shown} = {calc.fmt(value, unit)}）"
+        source = where(ev.citations[0])
+        text = f"{doc_label(doc)}中，{ev.label}为{calc.fmt(value, shown_unit)}{extra}。{source}"
         return self._answer(q, text, [doc], value, shown_unit, None, ev.citations)
 
     def _share(self, q: str, doc: DocumentRecord) -> Answer:
-        left, _, right = _strip_names(q, [doc]).partition("占")
+        left, _, right = strip_names(q, [doc]).partition("占")
         cells = self.store.cells([doc.doc_id])
         part_targets = find_targets(left, cells)
         whole_targets = find_targets(right, cells)
         if part_targets and not whole_targets and part_targets[0].code:  # “该科目支出合计”: the same row
             whole_targets = [part_targets[0]]
         a = (
-            self._evidence(left, _main_target(part_targets), doc)
+            self._evidence(left, main_target(part_targets), doc)
             if part_targets
             else self._column_evidence(left, doc)
         )
-        b = self._evidence(right, _main_target(whole_targets), doc) if whole_targets else None
+        b = self._evidence(right, main_target(whole_targets), doc) if whole_targets else None
         if a is None or b is None:
             raise _NoEvidence("没有找到计算比例所需的两个数。")
-        calculation = calc.share(a.value, _same_unit(b, a.unit))
+        calculation = calc.share(a.value, same_unit(b, a.unit))
         return self._compose_calc(q, [doc], calculation, [a, b])
 
     def _per_document(self, q: str, docs: list[DocumentRecord]) -> Answer:
         evs = []
-        for doc in sorted(docs, key=lambda d: _mention(q, d)):
+        for doc in sorted(docs, key=lambda d: mention(q, d)):
             targets = self._targets(q, doc)
             if targets:
                 try:
-                    evs.append(self._evidence(q, _main_target(targets), doc))
+                    evs.append(self._evidence(q, main_target(targets), doc))
                 except _NoEvidence:
                     continue
         if len(evs) < 2:
             raise _NoEvidence("没有找到可比较的数据。")
         unit = evs[0].unit
-        values = [_same_unit(e, unit) for e in evs]
-        if _SUM.search(q) or "加起来" in q:
+        values = [same_unit(e, unit) for e in evs]
+        if SUM.search(q) or "加起来" in q:
             return self._compose_calc(q, docs, calc.total(values, unit), evs)
-        if _DIFF.search(q) or "多多少" in q:
+        if DIFF.search(q) or "多多少" in q:
             return self._compose_calc(q, docs, calc.difference(values[0], values[1], unit), evs)
         lines = [f"{doc_label(e.doc)}：{e.label}为{calc.fmt(e.value, e.unit)}" for e in evs if e.doc]
-        top = max(evs, key=lambda e: _same_unit(e, unit))
+        top = max(evs, key=lambda e: same_unit(e, unit))
         text = "；".join(lines) + f"。较多的是{top.doc.department if top.doc else ''}。"
         return self._answer(q, text, docs, None, None, None, [c for e in evs for c in e.citations])
 
@@ -235,12 +219,13 @@ class Planner:
         new_targets, old_targets = self._targets(q, new), self._targets(q, old)
         if not new_targets or not old_targets:
             raise _NoEvidence("没有找到要比较的项目。")
-        a = self._evidence(q, _main_target(new_targets), new)
-        b = self._evidence(q, _main_target(old_targets), old)
-        calculation, rate = calc.change(a.value, _same_unit(b, a.unit), a.unit)
+        a = self._evidence(q, main_target(new_targets), new)
+        b = self._evidence(q, main_target(old_targets), old)
+        calculation, rate = calc.change(a.value, same_unit(b, a.unit), a.unit)
         if asked_unit(q) == "%" and rate is not None:
             text = (
-                f"{a.label}：{new.year}年{calc.fmt(a.value, a.unit)}，{old.year}年{calc.fmt(b.value, b.unit)}；"
+                f"{a.label}：{new.year}年{calc.fmt(a.value, a.unit)}，"
+                f"{old.year}年{calc.fmt(b.value, b.unit)}；"
                 f"{calculation.expression}。"
             )
             return self._answer(
@@ -254,9 +239,10 @@ class Planner:
                 derived=True,
             )
         word = "增加" if calculation.result > 0 else ("减少" if calculation.result < 0 else "持平")
-        value = calculation.result if _asks_signed(q) else abs(calculation.result)
+        value = calculation.result if asks_signed(q) else abs(calculation.result)
         text = (
-            f"{a.label}：{new.year}年为{calc.fmt(a.value, a.unit)}，{old.year}年为{calc.fmt(b.value, b.unit)}，"
+            f"{a.label}：{new.year}年为{calc.fmt(a.value, a.unit)}，"
+            f"{old.year}年为{calc.fmt(b.value, b.unit)}，"
             f"{new.year}年比{old.year}年{word}{calc.fmt(abs(value), a.unit)}"
             + (
                 f"（{'增长' if value > 0 else '下降'}{calc.fmt(abs(rate), '%', 2)}）"
@@ -272,13 +258,13 @@ class Planner:
     def _stated_change(self, q: str, doc: DocumentRecord, drop: list[str]) -> Answer | None:
         """“比上年减少X”: the change itself, its rate, or last year's figure derived from it."""
         facts = self.store.facts([doc.doc_id])
-        change = find_change(_strip_names(q, [doc]), facts, drop)
+        change = find_change(strip_names(q, [doc]), facts, drop)
         if change is None:
             return None
         cite = [cite_fact(change.fact, doc)]
         base = change.base if change.base not in {"上年", "上一年", "去年"} else f"{doc.year - 1}年（上年）"
         quote = f"文中写明“{change.fact.sentence[:90]}”"
-        asks_change = bool(_STATED_CHANGE_Q.search(q)) and not re.search(r"推算|据此", q)
+        asks_change = bool(STATED_CHANGE.search(q)) and not re.search(r"推算|据此", q)
         if change.unit == "%":
             if asks_change and asked_unit(q) == "%":
                 text = f"{quote}，即{calc.fmt(change.delta, '%')}。"
@@ -289,7 +275,7 @@ class Planner:
             targets = self._targets(q, doc)
             if not targets:
                 return None
-            ev = self._evidence(q, _main_target(targets), doc)
+            ev = self._evidence(q, main_target(targets), doc)
             current, unit = calc.in_unit(ev.value, ev.unit, change.unit), change.unit
             cite = ev.citations + cite
         delta = calc.in_unit(change.delta, change.unit, unit)
@@ -299,7 +285,7 @@ class Planner:
             text = f"{quote}。上年数 = {prior.expression}；{change.direction}幅度 = {rate.expression}。"
             return self._answer(q, text, [doc], calc.quantize(rate.result, 2), "%", rate, cite, derived=True)
         if asks_change:
-            signed = -delta if change.decrease and _asks_signed(q) else delta
+            signed = -delta if change.decrease and asks_signed(q) else delta
             text = f"{quote}，即比{base}{change.direction}{calc.fmt(delta, unit)}。"
             return self._answer(q, text, [doc], signed, unit, None, cite)
         text = f"文件未直接给出{base}数，{quote}，据此推算{base}数：{prior.expression}。"
@@ -336,7 +322,7 @@ class Planner:
 
     def _column_evidence(self, q: str, doc: DocumentRecord) -> Evidence | None:
         tables = self.store.tables(doc.doc_id)
-        hits = column_targets(_strip_names(q, [doc]), tables, self.store.cells([doc.doc_id]))
+        hits = column_targets(strip_names(q, [doc]), tables, self.store.cells([doc.doc_id]))
         if not hits:
             return None
         cell = hits[0]
@@ -354,7 +340,7 @@ class Planner:
         wanted = asked_unit(q)
         if wanted and wanted != "%" and wanted != unit:
             value, unit = calc.in_unit(value, unit, wanted), wanted
-        text = f"{doc_label(doc)}中，{ev.label}为{calc.fmt(value, unit)}。{_where(ev.citations[0])}"
+        text = f"{doc_label(doc)}中，{ev.label}为{calc.fmt(value, unit)}。{where(ev.citations[0])}"
         return self._answer(q, text, [doc], value, unit, None, ev.citations)
 
     # ----- narrative -------------------------------------------------------------------------------
@@ -364,14 +350,15 @@ class Planner:
         if concepts:  # a named metric must be what the sentence states, not a word near another number
             facts = [f for f in facts if any(c.pattern.search(f.subject) for c in concepts)]
         ranked = rank_facts(q, facts, drop)
-        if not ranked or ranked[0].coverage < 0.5 or not _has_specific_word(q, ranked[0].fact.sentence, drop):
+        if not ranked or ranked[0].coverage < 0.5 or not has_specific_word(q, ranked[0].fact.sentence, drop):
             raise _NoEvidence(f"{doc_label(doc)}中没有找到与问题对应的数字。")
         fact = ranked[0].fact
         unit = asked_unit(q)
         value, shown = fact.value, fact.unit
         if unit and unit != "%" and fact.unit in {"元", "万元", "亿元"} and unit != fact.unit:
             value, shown = calc.in_unit(fact.value, fact.unit, unit), unit
-        text = f"{doc_label(doc)}中写明：“{fact.sentence}”即{calc.fmt(value, shown)}。{_where(cite_fact(fact, doc))}"
+        source = where(cite_fact(fact, doc))
+        text = f"{doc_label(doc)}中写明：“{fact.sentence}”即{calc.fmt(value, shown)}。{source}"
         return self._answer(q, text, [doc], value, shown, None, [cite_fact(fact, doc)])
 
     def _text(self, q: str, docs: list[DocumentRecord], drop: list[str]) -> Answer:
@@ -419,7 +406,8 @@ class Planner:
             value, unit = calc.in_unit(value, unit, wanted), wanted
         parts = "，".join(f"{e.label}{calc.fmt(e.value, e.unit)}" for e in evs)
         shown = calc.fmt(value, unit, 2 if unit == "%" else None)
-        text = f"{doc_label(docs[0]) if len(docs) == 1 else '、'.join(map(doc_label, docs))}：{parts}；计算：{calculation.expression}，结果为{shown}。"
+        names = "、".join(map(doc_label, docs))
+        text = f"{names}：{parts}；计算：{calculation.expression}，结果为{shown}。"
         return self._answer(
             q,
             text,
@@ -472,103 +460,3 @@ class Planner:
 
 class _NoEvidence(Exception):
     """Internal: the documents do not hold the answer (becomes status='refused')."""
-
-
-def _main_target(targets: list[Target]) -> Target:
-    """The thing asked for: a classification code if given, else the last-named metric
-    (“三公经费里的公务接待费” asks for 公务接待费)."""
-    coded = [t for t in targets if t.code]
-    return coded[0] if coded else targets[-1]
-
-
-def _strip_names(q: str, docs: Sequence[DocumentRecord]) -> str:
-    """The question without department names and years, so “司法局” does not match the row “司法”."""
-    for name in sorted({a for d in docs for a in aliases(d.department)}, key=len, reverse=True):
-        q = q.replace(name, "")
-    return re.sub(r"20\d{2}\s*年度?", "", q)
-
-
-def _same_unit(ev: Evidence, unit: str) -> Decimal:
-    return calc.in_unit(ev.value, ev.unit, unit)
-
-
-def _cell_label(cell: TableCell, target: Target) -> str:
-    if target.concept:
-        return target.concept.name
-    return row_name(cell) or target.label
-
-
-def _where(c: Citation) -> str:
-    page = f"第{c.page}页" if c.page else ""
-    if c.kind == "table":
-        loc = "，".join(
-            x
-            for x in [
-                c.table and f"《{c.table}》",
-                page,
-                c.row and f"行“{c.row}”",
-                c.column and f"列“{c.column}”",
-            ]
-            if x
-        )
-        return f"（来源：{loc}）"
-    return f"（来源：{'，'.join(x for x in [c.section, page] if x)}）"
-
-
-def _doc_words(docs: Sequence[DocumentRecord]) -> list[str]:
-    words: list[str] = []
-    for d in docs:
-        words.extend(aliases(d.department))
-    return words
-
-
-_GENERIC_WORDS = frozenset(
-    ["支出", "收入", "预算", "总额", "金额", "资金", "经费", "合计", "总计", "费用", "项目", "安排", "财政", "拨款", "部门", "单位", "年度", "合计数"]
-)
-
-
-def _has_specific_word(q: str, text: str, drop: list[str]) -> bool:
-    """Evidence must carry a specific word of the question (“采购” in 政府采购支出总额), not only
-    budget vocabulary that every figure shares."""
-    words = keywords(q, drop)
-    specific = [w for w in words if w not in _GENERIC_WORDS]
-    return bool(words) and (not specific or any(w in text for w in specific))
-
-
-def _parallel(q: str, targets: list[Target], doc: DocumentRecord) -> bool:
-    """Items listed for a sum (“基本工资、津贴补贴和奖金”), not a qualifier (“基本支出中人员经费”)."""
-    if all(t.code for t in targets):
-        return True
-    key = _strip_names(q, [doc])
-    spans = [key.find(t.label) for t in targets]
-    if any(p < 0 for p in spans):
-        return True
-    for t, a, b in zip(targets, spans, spans[1:], strict=False):
-        between = key[a + len(t.label) : b]
-        if not _PARALLEL.search(between):
-            return False
-    return True
-
-
-def _asks_signed(q: str) -> bool:
-    """“增加还是减少了多少”/“变化了多少” want a signed change; “减少了多少” wants the amount."""
-    return bool(re.search(r"还是|变化|变动|增减", q))
-
-
-def _mention(q: str, doc: DocumentRecord) -> int:
-    positions = [q.find(a) for a in aliases(doc.department) if a in q]
-    return min(positions) if positions else len(q)
-
-
-def _older_year(q: str, doc: DocumentRecord) -> bool:
-    return any(int(y) < doc.year for y in re.findall(r"(20\d{2})\s*年", q))
-
-
-def _is_follow_up(q: str) -> bool:
-    return len(q) <= 16 and bool(re.match(r"^(那|那么|其中|和|跟|与|还有|它|这)", q))
-
-
-def _expand_follow_up(q: str, last: Answer) -> str:
-    """“那上年呢？”/“其中公务接待费呢？” -> the previous question with the new part."""
-    core = re.sub(r"^(那么|那|其中|还有|和|跟|与)", "", q).rstrip("呢？?吗")
-    return f"{last.question.rstrip('？?')}，{core}" if core else last.question

@@ -31,7 +31,9 @@ _NOT_DEPT = ("本部门", "本单位", "该部门", "部门", "单位", "本部"
 
 
 def aliases(department: str) -> set[str]:
-    """Names a person may use for a department: 上海市普陀区人民政府万里街道办事处 -> 万里街道, 普陀区万里街道 …"""
+    """Names a person may use for a department.
+
+    上海市普陀区人民政府万里街道办事处 -> 万里街道, 普陀区万里街道 …"""
     names = {department}
     core = _REGION_PREFIX.sub("", department)
     prefix = department[: len(department) - len(core)]

@@ -1,0 +1,127 @@
+"""Reading a question: what it asks for (share, sum, difference, change, count, text), in which unit,
+and which words name documents rather than metrics."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from assistant.lookup import Target
+from assistant.narrative import keywords
+from assistant.resolve import aliases
+from assistant.types import Answer, DocumentRecord
+
+SHARE = re.compile(r"占.{0,30}(?:比例|比重|百分比|百分之|多少%|的%)|占比")
+SUM = re.compile(r"合计|加起来|之和|一共|总共|共计|总和|相加|[两三四五六七八九]项")
+DIFF = re.compile(r"比.{1,30}?(?:多|少|高|低)[^，。？?]{0,6}?(?:多少|几)|相差|差额|差多少|差了")
+PARALLEL = re.compile(r"^[\s、，,和与及跟加以]*$|^[^，。？?]{0,4}[、和与及加][^，。？?]{0,4}$")
+STATED_CHANGE = re.compile(r"(?:增加|减少|增长|下降|变化|变动|增减)了?(?:多少|百分之|几)|(?:增加|减少)还是")
+CHANGE = re.compile(r"增加|减少|增长|下降|变化|变动|增减|多了|少了")
+WHY = re.compile(r"为什么|原因|为何|怎么回事")
+TEXT = re.compile(
+    r"哪些|什么|是谁|指什么|定义|意思|职能|职责|构成|包括|包含|介绍|级别|牌子|一致|对吗|矛盾|怎么"
+)
+COUNT = re.compile(r"几个|几家|几辆|多少辆|多少个|多少人|多少家|几项(?!目)|几人|多少项(?!目)|多少名")
+
+
+GENERIC_WORDS = frozenset(
+    [
+        "支出",
+        "收入",
+        "预算",
+        "总额",
+        "金额",
+        "资金",
+        "经费",
+        "合计",
+        "总计",
+        "费用",
+        "项目",
+        "安排",
+        "财政",
+        "拨款",
+        "部门",
+        "单位",
+        "年度",
+        "合计数",
+    ]
+)
+
+
+def asked_unit(question: str) -> str | None:
+    if re.search(r"百分之|百分比|比例|比重|占比|%|增长率", question):
+        return "%"
+    m = re.search(
+        r"多少(亿元|万元|千元|元)|(亿元|万元|千元|元)[)）]?[？?]?$|约为?多少(亿元|万元|元)", question
+    )
+    if m:
+        return next(g for g in m.groups() if g)
+    return None
+
+
+def main_target(targets: list[Target]) -> Target:
+    """The thing asked for: a classification code if given, else the last-named metric
+    (“三公经费里的公务接待费” asks for 公务接待费)."""
+    coded = [t for t in targets if t.code]
+    return coded[0] if coded else targets[-1]
+
+
+def strip_names(q: str, docs: Sequence[DocumentRecord]) -> str:
+    """The question without department names and years, so “司法局” does not match the row “司法”."""
+    for name in sorted({a for d in docs for a in aliases(d.department)}, key=len, reverse=True):
+        q = q.replace(name, "")
+    return re.sub(r"20\d{2}\s*年度?", "", q)
+
+
+def doc_words(docs: Sequence[DocumentRecord]) -> list[str]:
+    words: list[str] = []
+    for d in docs:
+        words.extend(aliases(d.department))
+    return words
+
+
+def has_specific_word(q: str, text: str, drop: list[str]) -> bool:
+    """Evidence must carry a specific word of the question (“采购” in 政府采购支出总额), not only
+    budget vocabulary that every figure shares."""
+    words = keywords(q, drop)
+    specific = [w for w in words if w not in GENERIC_WORDS]
+    return bool(words) and (not specific or any(w in text for w in specific))
+
+
+def parallel(q: str, targets: list[Target], doc: DocumentRecord) -> bool:
+    """Items listed for a sum (“基本工资、津贴补贴和奖金”), not a qualifier (“基本支出中人员经费”)."""
+    if all(t.code for t in targets):
+        return True
+    key = strip_names(q, [doc])
+    spans = [key.find(t.label) for t in targets]
+    if any(p < 0 for p in spans):
+        return True
+    for t, a, b in zip(targets, spans, spans[1:], strict=False):
+        between = key[a + len(t.label) : b]
+        if not PARALLEL.search(between):
+            return False
+    return True
+
+
+def asks_signed(q: str) -> bool:
+    """“增加还是减少了多少”/“变化了多少” want a signed change; “减少了多少” wants the amount."""
+    return bool(re.search(r"还是|变化|变动|增减", q))
+
+
+def mention(q: str, doc: DocumentRecord) -> int:
+    positions = [q.find(a) for a in aliases(doc.department) if a in q]
+    return min(positions) if positions else len(q)
+
+
+def older_year(q: str, doc: DocumentRecord) -> bool:
+    return any(int(y) < doc.year for y in re.findall(r"(20\d{2})\s*年", q))
+
+
+def is_follow_up(q: str) -> bool:
+    return len(q) <= 16 and bool(re.match(r"^(那|那么|其中|和|跟|与|还有|它|这)", q))
+
+
+def expand_follow_up(q: str, last: Answer) -> str:
+    """“那上年呢？”/“其中公务接待费呢？” -> the previous question with the new part."""
+    core = re.sub(r"^(那么|那|其中|还有|和|跟|与)", "", q).rstrip("呢？?吗")
+    return f"{last.question.rstrip('？?')}，{core}" if core else last.question
