@@ -38,9 +38,10 @@ def corpus_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def corpus_qa(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path) -> Assistant:
-    """Every corpus document's main file ingested once into a real SQLite + chromadb store."""
+    """Every corpus document's main file ingested once into a real SQLite + chromadb store, embedded with
+    the shipped model (USE multilingual, numpy only): the store users get."""
     store = tmp_path_factory.mktemp("corpus") / "store"
-    assistant = Assistant.open(settings=make_settings(store))
+    assistant = Assistant.open(settings=make_settings(store, model="use-multilingual-v3"))
     report = assistant.ingest([corpus_file(g) for g in load_gold()])
     failed = [f for f in report.files if f.status != "ingested"]
     assert not failed, failed

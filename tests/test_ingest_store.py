@@ -81,7 +81,7 @@ def test_cli_exit_code_says_something_failed(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "assistant.cli",
+            "cli",
             "ingest",
             str(TXT),
             str(empty),
@@ -96,7 +96,7 @@ def test_cli_exit_code_says_something_failed(tmp_path: Path) -> None:
     assert run.returncode == 1, run.stderr
     assert "empty.txt" in run.stdout and "ingested" in run.stdout
     docs = subprocess.run(
-        [sys.executable, "-m", "assistant.cli", "docs", "--json", "--store", str(tmp_path / "s")],
+        [sys.executable, "-m", "cli", "docs", "--json", "--store", str(tmp_path / "s")],
         capture_output=True,
         text=True,
         env=env,

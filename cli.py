@@ -1,4 +1,5 @@
-"""`budgetqa` command line: ingest, docs (ask and eval come with their issues)."""
+"""`budgetqa` command line: ingest, docs, ask, eval. The composition root of the commands (like app.py for
+the UI): it may use both `assistant` and `eval`."""
 
 from __future__ import annotations
 
@@ -9,11 +10,13 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from tqdm import tqdm
 
 from assistant.api import Assistant
 from assistant.errors import AssistantError
+from eval.report import compare_runs, run_and_report
 
 app = typer.Typer(help="BudgetQA 预算公开问答", no_args_is_help=True, add_completion=False)
 console = Console(soft_wrap=True)
@@ -71,6 +74,45 @@ def docs(store: StoreOpt = DEFAULT_STORE, as_json: Annotated[bool, typer.Option(
             d.source_file,
         )
     console.print(table)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question, in Chinese.")],
+    store: StoreOpt = DEFAULT_STORE,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON.")] = False,
+) -> None:
+    """Ask one question; prints the answer with its sources."""
+    answer = _open(store).ask(question)
+    if as_json:
+        typer.echo(json.dumps(answer.model_dump(mode="json"), ensure_ascii=False, indent=1))
+        return
+    colour = "green" if answer.status == "answered" else "yellow"
+    console.print(f"[{colour}]{answer.text}[/{colour}]")
+    if answer.calculation:
+        console.print(f"计算：{answer.calculation}")
+    for c in answer.citations:
+        where = " · ".join(
+            str(x)
+            for x in [c.department, c.year, c.page and f"第{c.page}页", c.table, c.row, c.column, c.section]
+            if x
+        )
+        console.print(escape(f"  [{c.key}] {where}：{c.quote[:120]}"))
+
+
+@app.command("eval")
+def evaluate(
+    testset: Annotated[Path | None, typer.Option("--testset", help="JSONL or CSV test set.")] = None,
+    store: StoreOpt = DEFAULT_STORE,
+    compare: Annotated[tuple[Path, Path] | None, typer.Option("--compare", help="Two run files.")] = None,
+    report: Annotated[Path | None, typer.Option("--report", help="Write an HTML report here.")] = None,
+    keep_going: Annotated[bool, typer.Option("--keep-going", help="Score errors as wrong.")] = False,
+) -> None:
+    """Score answers against a test set; writes eval/runs/<date>_<sha>.jsonl."""
+    if compare:
+        compare_runs(*compare)
+        return
+    run_and_report(_open(store), testset, report, keep_going)
 
 
 if __name__ == "__main__":

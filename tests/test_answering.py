@@ -1,0 +1,71 @@
+"""Answers over the whole corpus: contract, numbers with sources, units, formulas, refusals, follow-ups.
+Expected values are the hand-verified cells of tests/golden/corpus (read off the rendered pages)."""
+
+from __future__ import annotations
+
+from assistant import Assistant
+
+CONTRACT = {"question", "status", "text", "value", "unit", "calculation", "citations"}
+CITATION = {"doc_id", "source_file", "department", "year", "page", "kind", "table", "row", "column", "quote"}
+
+
+def test_answer_json_contract(corpus_qa: Assistant) -> None:
+    data = corpus_qa.ask("万里街道2024年“三公”经费预算是多少？").model_dump(mode="json")
+    assert CONTRACT <= set(data)
+    assert data["status"] == "answered" and data["value"] == 47.91 and data["unit"] == "万元"
+    assert data["citations"] and CITATION <= set(data["citations"][0])
+    cite = data["citations"][0]
+    assert (cite["kind"], cite["page"], cite["year"]) == ("table", 31, 2024)  # gold: 05, p31, 三公 table
+    assert "三公" in cite["table"] and "合计" in cite["column"] and cite["quote"] == "47.91"
+
+
+def test_code_lookup_in_either_spelling_picks_the_asked_column(corpus_qa: Assistant) -> None:
+    spaced = corpus_qa.ask("万里街道2024年预算中“212 01 01”行政运行的基本支出是多少元？")
+    plain = corpus_qa.ask("万里街道2024年预算中2120101行政运行的基本支出是多少元？")
+    assert spaced.value == plain.value == 16353248  # gold 05: 支出预算总表, 基本支出 column
+    assert "基本支出" in (spaced.citations[0].column or "") and spaced.citations[0].row.startswith("2120101")
+
+
+def test_unit_conversion_is_exact(corpus_qa: Assistant) -> None:
+    answer = corpus_qa.ask("万里街道2024年公务接待费是多少元？")
+    assert (answer.value, answer.unit) == (13500, "元")  # 1.35万元 in the 三公 table
+    assert "1.35万元" in answer.text and answer.citations[0].quote == "1.35"
+
+
+def test_share_shows_its_formula(corpus_qa: Assistant) -> None:
+    answer = corpus_qa.ask("昌吉市商务和工业信息化局2020年人员经费占基本支出的比例是多少？")
+    assert (answer.value, answer.unit) == (93.43, "%")
+    assert answer.calculation == "614.80 ÷ 658.02 × 100% = 93.43%"
+    assert len(answer.citations) == 2 and all(c.kind == "table" for c in answer.citations)
+
+
+def test_change_between_two_years_cites_both(corpus_qa: Assistant) -> None:
+    answer = corpus_qa.ask("万里街道2024年三公经费比2023年增加还是减少了多少万元？")
+    assert (answer.value, answer.unit) == (25.0, "万元") and "增加" in answer.text
+    assert {c.year for c in answer.citations} == {2023, 2024}
+    assert answer.calculation and answer.calculation.startswith("47.91 − 22.91")
+
+
+def test_empty_table_answers_zero_citing_its_note(corpus_qa: Assistant) -> None:
+    answer = corpus_qa.ask("万里街道2024年政府性基金预算支出是多少？")
+    assert answer.status == "answered" and answer.value == 0
+    assert "空表" in answer.citations[0].quote or answer.citations[0].quote in {"", "0", "（空白，即0）"}
+
+
+def test_refuses_years_and_people_it_does_not_hold(corpus_qa: Assistant) -> None:
+    year = corpus_qa.ask("普陀区司法局2024年“三公”经费决算数是多少？")
+    person = corpus_qa.ask("普陀区财政局局长是谁？")
+    for answer in (year, person):
+        assert answer.status == "refused" and answer.value is None and not answer.citations
+    assert "2026" in year.text  # says what the store holds for that department
+
+
+def test_named_document_is_never_swapped(corpus_qa: Assistant) -> None:
+    answer = corpus_qa.ask("万里街道2023年“三公”经费预算数是多少万元？")
+    assert answer.value == 22.91 and {c.year for c in answer.citations} == {2023}
+
+
+def test_follow_up_uses_the_conversation(corpus_qa: Assistant) -> None:
+    first = corpus_qa.ask("万里街道2024年“三公”经费预算是多少？")
+    follow = corpus_qa.ask("其中公务接待费呢？", history=[first])
+    assert follow.value == 1.35 and follow.citations[0].year == 2024

@@ -1,0 +1,77 @@
+"""The project's test set through the public API; fails if accuracy drops below the measured floor."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant import Assistant
+from eval import load_testset, run_eval
+from eval.dataset import DEFAULT_TESTSET, EvalCase
+from eval.metrics import numeric_match, phrases_match
+from eval.report import write_html
+
+# Measured on this corpus (see README "Measured results"); the floor is that value minus 2 points.
+ACCURACY_FLOOR = 0.862
+
+
+@pytest.fixture(scope="module")
+def report(corpus_qa: Assistant):
+    return run_eval(corpus_qa, load_testset(), keep_going=False)
+
+
+def test_testset_shape() -> None:
+    cases = load_testset()
+    assert len(cases) >= 200
+    assert {"lookup", "code_lookup", "calculation", "narrative", "refusal", "multi-document"} <= {
+        c.category for c in cases
+    }
+    assert len({c.docs[0] for c in cases if c.docs}) >= 6
+
+
+def test_accuracy_floor(report) -> None:
+    s = report.summary()
+    print(json.dumps(s, ensure_ascii=False))
+    assert s["accuracy"] >= ACCURACY_FLOOR, s
+
+
+def test_numbers_cite_their_sources_and_refusals_carry_none(report) -> None:
+    for r in report.results:
+        if r.answer.get("value") is not None:
+            assert r.answer["citations"], r.case.id
+        if r.case.type == "refusal" and r.correct:
+            assert r.answer["value"] is None
+
+
+def test_html_report(report, tmp_path: Path) -> None:
+    out = tmp_path / "report.html"
+    write_html(report, out)
+    text = out.read_text(encoding="utf-8")
+    assert "By category" in text and "Failures" in text and "refusal" in text
+
+
+def test_metrics_convert_units_and_check_phrases() -> None:
+    from assistant.types import Answer
+
+    case = EvalCase(id="x", question="q", type="number", value=10.4, unit="万元", tol=0.01)
+    yuan = Answer(question="q", status="answered", text="t", value=104000, unit="元")
+    wrong = Answer(question="q", status="answered", text="t", value=10.5, unit="万元")
+    assert numeric_match(case, yuan) and not numeric_match(case, wrong)
+    text_case = EvalCase(
+        id="y", question="q", type="text", expect_all=("正科级",), expect_any=("商务", "外贸")
+    )
+    assert phrases_match(text_case, "为正科级，负责商务") and not phrases_match(text_case, "负责商务")
+
+
+def test_csv_testset(tmp_path: Path) -> None:
+    csv_file = tmp_path / "t.csv"
+    csv_file.write_text(
+        "id,question,type,value,unit,expect_all,category\n"
+        "a,三公经费是多少？,number,10.4,万元,,lookup\nb,为什么？,text,,,人员减少|76.61,narrative\n",
+        encoding="utf-8",
+    )
+    cases = load_testset(csv_file)
+    assert cases[0].value == 10.4 and cases[1].expect_all == ("人员减少", "76.61")
+    assert DEFAULT_TESTSET.exists()
