@@ -54,12 +54,14 @@ def write_html(report: EvalReport, path: Path) -> None:
         if not r.correct
     )
     page = f"""<!doctype html><meta charset=utf-8><title>BudgetQA eval</title>
-<style>body{{font-family:sans-serif;margin:2em}}td,th{{border:1px solid #ccc;padding:4px}}table{{border-collapse:collapse}}
-.bar span{{display:inline-block;height:10px;background:#36c}}</style>
+<style>body{{font-family:sans-serif;margin:2em}}td,th{{border:1px solid #ccc;padding:4px}}
+table{{border-collapse:collapse}} .bar span{{display:inline-block;height:10px;background:#36c}}</style>
 <h1>BudgetQA evaluation: {s["accuracy"]:.1%} of {s["n"]}</h1>
 <p>citations right {s["citation_accuracy"]:.1%} · latency p50 {s["p50_ms"]} ms · p95 {s["p95_ms"]} ms</p>
-<h2>By category</h2><table><tr><th>category</th><th>correct</th><th>accuracy</th></tr>{rows(report.by("category"))}</table>
-<h2>By document</h2><table><tr><th>document</th><th>correct</th><th>accuracy</th></tr>{rows(report.by("doc"))}</table>
+<h2>By category</h2><table><tr><th>category</th><th>correct</th><th>accuracy</th></tr>
+{rows(report.by("category"))}</table>
+<h2>By document</h2><table><tr><th>document</th><th>correct</th><th>accuracy</th></tr>
+{rows(report.by("doc"))}</table>
 <h2>Latency</h2>{bars}
 <h2>Failures</h2><table><tr><th>id</th><th>question</th><th>gold</th><th>answer</th><th>why</th></tr>{fails}</table>"""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -11,9 +11,9 @@ CITATION = {"doc_id", "source_file", "department", "year", "page", "kind", "tabl
 
 def test_answer_json_contract(corpus_qa: Assistant) -> None:
     data = corpus_qa.ask("万里街道2024年“三公”经费预算是多少？").model_dump(mode="json")
-    assert CONTRACT <= set(data)
+    assert set(data) >= CONTRACT
     assert data["status"] == "answered" and data["value"] == 47.91 and data["unit"] == "万元"
-    assert data["citations"] and CITATION <= set(data["citations"][0])
+    assert data["citations"] and set(data["citations"][0]) >= CITATION
     cite = data["citations"][0]
     assert (cite["kind"], cite["page"], cite["year"]) == ("table", 31, 2024)  # gold: 05, p31, 三公 table
     assert "三公" in cite["table"] and "合计" in cite["column"] and cite["quote"] == "47.91"
