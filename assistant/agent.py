@@ -19,7 +19,7 @@ from assistant.citations import (
     number_keys,
 )
 from assistant.compose import Evidence, cell_label, same_unit, where
-from assistant.lookup import Target, column_targets, find_targets, select_cells
+from assistant.lookup import CONCEPTS, Target, column_targets, find_targets, select_cells
 from assistant.narrative import best_sentences, find_change, find_execution_pair, rank_facts
 from assistant.question import (
     COUNT,
@@ -123,6 +123,16 @@ class Planner:
                 pass
         column = self._column_lookup(q, doc)
         return column if column else self._figure(q, doc, drop)
+
+    def metric(self, doc: DocumentRecord, name: str) -> Evidence | None:
+        """A named concept (“三公”经费, 基本支出 …) of one document, or None when it has none."""
+        concept = next((c for c in CONCEPTS if c.name == name), None)
+        if concept is None:
+            return None
+        try:
+            return self._evidence(name, Target(label=name, start=0, concept=concept), doc)
+        except _NoEvidence:
+            return None
 
     # ----- table lookups -------------------------------------------------------------------------
     def _targets(self, q: str, doc: DocumentRecord) -> list[Target]:

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from openpyxl import Workbook
+
+from assistant import views
 from assistant.agent import Planner
 from assistant.backends import build_embedder
+from assistant.errors import AssistantError
 from assistant.ports import Embedder
 from assistant.retrieval import Retriever, warm_up
 from assistant.settings import PathSettings, Settings
 from assistant.stores import Store
-from assistant.types import Answer, DocumentRecord, Fact, IngestReport, TableCell, TableRecord
+from assistant.textnorm import UNIT_FACTORS, convert
+from assistant.types import Answer, Citation, DocumentRecord, Fact, IngestReport, TableCell, TableRecord
 
 # The facade composes both halves of the product: ingestion writes the store the assistant reads.
 # This is the one sanctioned import of `ingest` from `assistant` (see [tool.importlinter] in pyproject).
@@ -69,6 +76,70 @@ class Assistant:
         """
         return self.planner.answer(question.strip(), history, doc_ids)
 
+    # ----- views for people (the UI shows these; it computes nothing itself) -----------------------
+    def table_grid(self, table_id: str) -> views.Grid:
+        table = self._table(table_id)
+        return views.table_grid(table, self.store.cells(table_id=table_id))
+
+    def table_html(self, table_id: str, highlight: str | None = None) -> str:
+        return views.grid_html(self.table_grid(table_id), highlight)
+
+    def export_table(self, table_id: str, folder: Path, fmt: str = "csv") -> Path:
+        """Write a table as CSV (UTF-8 with BOM, opens in Excel) or XLSX; returns the file."""
+        grid = self.table_grid(table_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        stem = re.sub(r"[^\w\u4e00-\u9fff]+", "_", grid.title)[:60] or "table"
+        if fmt == "xlsx":
+            workbook = Workbook()
+            sheet = workbook.active
+            sheet.append([f"{grid.title}（单位：{grid.unit or '未标明'}）"])
+            sheet.append(grid.headers)
+            for row in grid.rows:
+                sheet.append([_excel_value(v) for v in row])
+            path = folder / f"{stem}.xlsx"
+            workbook.save(path)
+            return path
+        path = folder / f"{stem}.csv"
+        path.write_text(views.grid_csv(grid), encoding="utf-8-sig")
+        return path
+
+    def source_html(self, citation: Citation) -> str:
+        """The cited table with the cell marked, or the passage with the sentence marked."""
+        if citation.kind == "table" and citation.cell_id:
+            table_id = citation.cell_id.rsplit(":", 1)[0]
+            return self.table_html(table_id, highlight=citation.cell_id)
+        if citation.kind == "table":
+            table = next((t for t in self.store.tables(citation.doc_id) if t.title == citation.table), None)
+            return self.table_html(table.table_id) if table else ""
+        return views.text_context_html(self.store.document_text(citation.doc_id), citation.quote)
+
+    def charts(self, doc_id: str) -> list[views.Series]:
+        """Chart series of one document, plus year-over-year when the store holds other years."""
+        doc = self.store.document(doc_id)
+        if doc is None:
+            return []
+        series = views.charts(self.store.tables(doc_id), self.store.cells([doc_id]))
+        same = [d for d in self.store.documents() if d.department == doc.department and d.kind == doc.kind]
+        totals: dict[str, dict[str, Decimal]] = {}
+        for d in same:
+            for name in ("“三公”经费", "基本支出", "项目支出"):
+                ev = self.planner.metric(d, name)
+                if ev is not None and ev.unit in UNIT_FACTORS:
+                    totals.setdefault(d.doc_id, {})[name] = convert(ev.value, ev.unit, "万元")
+        yoy = views.year_over_year(same, totals)
+        return [*series, yoy] if yoy else series
+
+    def example_questions(self, doc_id: str | None = None) -> list[str]:
+        doc = self.store.document(doc_id) if doc_id else None
+        return views.example_questions(doc, self.store.tables(doc_id) if doc_id else [])
+
+    def _table(self, table_id: str) -> TableRecord:
+        doc_id = table_id.rsplit(":", 1)[0]
+        table = next((t for t in self.store.tables(doc_id) if t.table_id == table_id), None)
+        if table is None:
+            raise AssistantError(f"no table {table_id}")
+        return table
+
     def warm_up(self) -> None:
         """Load the tokenizer and embedding model now rather than on the first question."""
         warm_up()
@@ -76,3 +147,11 @@ class Assistant:
 
     def close(self) -> None:
         self.store.close()
+
+
+def _excel_value(raw: str) -> str | float:
+    """Numbers as numbers in the spreadsheet; labels as text."""
+    try:
+        return float(Decimal(raw.replace(",", ""))) if raw and any(ch.isdigit() for ch in raw) else raw
+    except InvalidOperation:
+        return raw

@@ -73,7 +73,9 @@ class Store:
         except OSError as exc:
             raise ConfigError(f"cannot create store folder {root}: {exc}") from exc
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(root / "budgetqa.sqlite", check_same_thread=False, isolation_level=None)
+        self._local = threading.local()
+        self._path = root / "budgetqa.sqlite"
+        self._db = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA foreign_keys=ON")
@@ -124,13 +126,27 @@ class Store:
     def close(self) -> None:
         self._db.close()
 
+    def _read(self) -> sqlite3.Connection:
+        """A connection of this thread's own for reads: WAL lets readers run beside the writer, and a
+        reader never sees another thread's uncommitted transaction."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self._path, isolation_level=None)
+            conn.row_factory = sqlite3.Row
+            self._local.conn = conn
+        return conn
+
     # ----- reads -----------------------------------------------------------------------------------
     def documents(self) -> list[DocumentRecord]:
-        rows = self._db.execute(
-            """SELECT d.*, (SELECT count(*) FROM tables t WHERE t.doc_id=d.doc_id) AS n_tables,
+        rows = (
+            self._read()
+            .execute(
+                """SELECT d.*, (SELECT count(*) FROM tables t WHERE t.doc_id=d.doc_id) AS n_tables,
                       (SELECT count(*) FROM cells c WHERE c.doc_id=d.doc_id) AS n_cells
                FROM documents d ORDER BY department, year, kind"""
-        ).fetchall()
+            )
+            .fetchall()
+        )
         return [_document(r) for r in rows]
 
     def document(self, doc_id: str) -> DocumentRecord | None:
@@ -138,15 +154,19 @@ class Store:
 
     def find_replaced(self, source_file: str, record: DocumentRecord) -> list[str]:
         """Ids of stored documents the new one replaces: same path, or same department/year/kind/scope."""
-        rows = self._db.execute(
-            """SELECT doc_id FROM documents WHERE doc_id != ? AND (source_file = ? OR
+        rows = (
+            self._read()
+            .execute(
+                """SELECT doc_id FROM documents WHERE doc_id != ? AND (source_file = ? OR
                (department = ? AND year = ? AND kind = ? AND coalesce(scope,'') = coalesce(?,'')))""",
-            (record.doc_id, source_file, record.department, record.year, record.kind, record.scope),
-        ).fetchall()
+                (record.doc_id, source_file, record.department, record.year, record.kind, record.scope),
+            )
+            .fetchall()
+        )
         return [r[0] for r in rows]
 
     def tables(self, doc_id: str) -> list[TableRecord]:
-        rows = self._db.execute("SELECT * FROM tables WHERE doc_id=? ORDER BY seq", (doc_id,)).fetchall()
+        rows = self._read().execute("SELECT * FROM tables WHERE doc_id=? ORDER BY seq", (doc_id,)).fetchall()
         return [_table(r) for r in rows]
 
     def cells(self, doc_ids: Sequence[str] | None = None, table_id: str | None = None) -> list[TableCell]:
@@ -157,7 +177,7 @@ class Store:
         if table_id is not None:
             sql += " AND table_id=?"
             args.append(table_id)
-        rows = self._db.execute(sql + " ORDER BY table_id, row, col", args).fetchall()
+        rows = self._read().execute(sql + " ORDER BY table_id, row, col", args).fetchall()
         return [_cell(r) for r in rows]
 
     def facts(self, doc_ids: Sequence[str] | None = None) -> list[Fact]:
@@ -165,17 +185,17 @@ class Store:
         if doc_ids is not None:
             sql += f" WHERE doc_id IN ({','.join('?' * len(doc_ids))})"
             args = list(doc_ids)
-        return [_fact(r) for r in self._db.execute(sql + " ORDER BY fact_id", args).fetchall()]
+        return [_fact(r) for r in self._read().execute(sql + " ORDER BY fact_id", args).fetchall()]
 
     def chunks(self, doc_ids: Sequence[str] | None = None) -> list[Chunk]:
         sql, args = "SELECT * FROM chunks", []
         if doc_ids is not None:
             sql += f" WHERE doc_id IN ({','.join('?' * len(doc_ids))})"
             args = list(doc_ids)
-        return [_chunk(r) for r in self._db.execute(sql + " ORDER BY doc_id, seq", args).fetchall()]
+        return [_chunk(r) for r in self._read().execute(sql + " ORDER BY doc_id, seq", args).fetchall()]
 
     def document_text(self, doc_id: str) -> str:
-        row = self._db.execute("SELECT text FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
+        row = self._read().execute("SELECT text FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
         return row[0] if row else ""
 
     def dense_search(

@@ -1,0 +1,223 @@
+"""What the UI shows, computed from the store: tables as grids, a cited cell or sentence in context,
+chart series, example questions. Pure functions of stored data; no UI library here."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from assistant import calc
+from assistant.citations import doc_label, row_name
+from assistant.lookup import levels
+from assistant.textnorm import label_key
+from assistant.types import Answer, Citation, DocumentRecord, TableCell, TableRecord
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A stored table laid out again: one row per printed row (and side), one column per header path."""
+
+    title: str
+    unit: str | None
+    headers: list[str]
+    rows: list[list[str]]
+    cell_ids: list[list[str | None]]  # the cell behind each value, for highlighting
+
+
+def table_grid(table: TableRecord, cells: Sequence[TableCell]) -> Grid:
+    columns: list[str] = []
+    for c in sorted(cells, key=lambda c: c.col):
+        if c.col_label not in columns:
+            columns.append(c.col_label)
+    two_sided = len({c.side for c in cells}) > 1
+    headers = (["栏"] if two_sided else []) + ["编码", "项目"] + [col or "金额" for col in columns]
+    grouped: dict[tuple[int, str], list[TableCell]] = defaultdict(list)
+    for c in cells:
+        grouped[(c.row, c.side)].append(c)
+    rows, ids = [], []
+    for (_, side), group in sorted(grouped.items(), key=lambda kv: (kv[0][1] if two_sided else "", kv[0][0])):
+        first = group[0]
+        values: list[str] = [""] * len(columns)
+        cell_ids: list[str | None] = [None] * len(columns)
+        for c in group:
+            i = columns.index(c.col_label)
+            values[i] = c.raw
+            cell_ids[i] = c.cell_id
+        prefix = [side] if two_sided else []
+        rows.append([*prefix, first.code or "", first.row_label, *values])
+        ids.append([None] * (len(prefix) + 2) + cell_ids)
+    return Grid(title=table.title, unit=table.unit, headers=headers, rows=rows, cell_ids=ids)
+
+
+def grid_html(grid: Grid, highlight: str | None = None) -> str:
+    """The table as HTML, the cited cell marked (class="cited")."""
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in grid.headers)
+    body = []
+    for row, ids in zip(grid.rows, grid.cell_ids, strict=True):
+        tds = []
+        for value, cid in zip(row, ids, strict=True):
+            cls = ' class="cited" id="cited-cell"' if highlight and cid == highlight else ""
+            tds.append(f"<td{cls}>{html.escape(value)}</td>")
+        body.append(f"<tr>{''.join(tds)}</tr>")
+    unit = f"（单位：{html.escape(grid.unit)}）" if grid.unit else "（未标明单位）"
+    return (
+        f'<div class="bqa-table"><h4>{html.escape(grid.title)} {unit}</h4>'
+        f"<table><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(body)}</tbody></table></div>"
+    )
+
+
+def grid_csv(grid: Grid) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([f"{grid.title}（单位：{grid.unit or '未标明'}）"])
+    writer.writerow(grid.headers)
+    writer.writerows(grid.rows)
+    return out.getvalue()
+
+
+def text_context_html(text: str, quote: str, width: int = 300) -> str:
+    """The passage around a quoted sentence, the sentence marked."""
+    pos = text.find(quote)
+    if pos < 0:
+        return f"<div class='bqa-text'><mark>{html.escape(quote)}</mark></div>"
+    start, end = max(0, pos - width), min(len(text), pos + len(quote) + width)
+    before, after = html.escape(text[start:pos]), html.escape(text[pos + len(quote) : end])
+    return (
+        f"<div class='bqa-text'>{'…' if start else ''}{before}"
+        f"<mark id='cited-text'>{html.escape(quote)}</mark>"
+        f"{after}{'…' if end < len(text) else ''}</div>"
+    ).replace("\n", "<br>")
+
+
+def answer_markdown(answer: Answer) -> str:
+    """An answer as people read it in the chat: text, the number, the formula, the sources."""
+    lines = [answer.text]
+    if answer.value is not None:
+        lines.append(
+            f"\n**数值：{calc.fmt(Decimal(str(answer.value)), answer.unit)}**"
+            + ("（推算）" if answer.derived else "")
+        )
+    if answer.calculation:
+        lines.append(f"\n计算：`{answer.calculation}`")
+    if answer.citations:
+        lines.append("\n来源：")
+        lines += [
+            f"- {html.escape(citation_label(c))}：“{html.escape(c.quote[:80])}”" for c in answer.citations
+        ]
+    return "\n".join(lines)
+
+
+def citation_label(c: Citation) -> str:
+    parts = [
+        f"{c.department}{c.year}",
+        f"第{c.page}页" if c.page else "",
+        c.table or c.section or "",
+        c.row or "",
+        c.column or "",
+    ]
+    return f"[{c.key}] " + " · ".join(p for p in parts if p)
+
+
+# ----- charts -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Series:
+    title: str
+    unit: str
+    labels: list[str]
+    values: list[float]
+
+
+def _first_column(cells: Sequence[TableCell]) -> list[TableCell]:
+    by_row: dict[tuple[int, str], TableCell] = {}
+    for c in sorted(cells, key=lambda c: c.col):
+        by_row.setdefault((c.row, c.side), c)
+    return list(by_row.values())
+
+
+def charts(tables: Sequence[TableRecord], cells: Sequence[TableCell]) -> list[Series]:
+    """基本支出 by 经济分类 款, 支出 by 功能分类 类, and the 三公 items, where the document has them."""
+    out: list[Series] = []
+    by_type = {t.table_type: t for t in reversed(tables)}
+
+    def table_cells(kind: str) -> list[TableCell]:
+        t = by_type.get(kind)
+        return [c for c in cells if t and c.table_id == t.table_id and c.value is not None]
+
+    basic = table_cells("basic_expenditure")
+    rows = [c for c in _first_column(basic) if c.code and len(c.code) == 5 and c.value]
+    if rows:
+        unit = rows[0].unit or ""
+        out.append(
+            Series(
+                "基本支出构成（经济分类）",
+                unit,
+                [row_name(c) for c in rows],
+                [float(c.value or 0) for c in rows],
+            )
+        )
+    spend = table_cells("expenditure") or table_cells("general_budget_expenditure")
+    rows = [c for c in _first_column(spend) if c.code and len(c.code) == 3 and c.value]
+    if rows:
+        out.append(
+            Series(
+                "支出按功能分类（类）",
+                rows[0].unit or "",
+                [row_name(c) for c in rows],
+                [float(c.value or 0) for c in rows],
+            )
+        )
+    three = table_cells("three_public")
+    items = [
+        c
+        for c in three
+        if "机关运行" not in c.col_label
+        and levels(c.col_label)
+        and levels(c.col_label)[-1] not in {"合计", "小计"}
+        and not c.col_label.endswith("决算数")
+    ]
+    if items:
+        out.append(
+            Series(
+                "“三公”经费构成",
+                items[0].unit or "",
+                [levels(c.col_label)[-1] for c in items],
+                [float(c.value or 0) for c in items],
+            )
+        )
+    return out
+
+
+def year_over_year(docs: Sequence[DocumentRecord], totals: dict[str, dict[str, Decimal]]) -> Series | None:
+    """Headline figures of one department across the years in the store ({doc_id: {metric: 万元 value}})."""
+    if len(docs) < 2:
+        return None
+    labels, values = [], []
+    for d in sorted(docs, key=lambda d: d.year):
+        for metric, value in totals.get(d.doc_id, {}).items():
+            labels.append(f"{d.year} {metric}")
+            values.append(float(value))
+    return Series(f"{docs[0].department} 历年对比", "万元", labels, values) if labels else None
+
+
+def example_questions(doc: DocumentRecord | None, tables: Sequence[TableRecord]) -> list[str]:
+    if doc is None:
+        return ["哪些部门的公开文件在库里？", "三公经费是多少？"]
+    name = re.sub(r"^(?:上海市|重庆市|北京市)", "", doc.department)
+    label = f"{name}{doc.year}年"
+    types = {t.table_type for t in tables}
+    qs = [f"{label}“三公”经费是多少？"] if "three_public" in types else [f"{label}收入总计是多少？"]
+    if "basic_expenditure" in types:
+        qs.append(f"{label}人员经费占基本支出的比例是多少？")
+    qs += [f"{label}项目支出是多少万元？", f"{label}机关运行经费是多少？", f"{name}的主要职能有哪些？"]
+    return qs
+
+
+def docs_label(doc: DocumentRecord) -> str:
+    return f"{doc_label(doc)}（{label_key(doc.source_file.split('/')[-1])[:30]}）"
