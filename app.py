@@ -15,11 +15,11 @@ from typing import Any
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
-import gradio as gr  # noqa: E402  (the environment must be set before gradio is imported)
-import pandas as pd  # noqa: E402
+import gradio as gr
+import pandas as pd
 
-from assistant import Answer, Assistant, AssistantError  # noqa: E402
-from assistant.views import answer_markdown, citation_label, docs_label  # noqa: E402
+from assistant import Answer, Assistant, AssistantError
+from assistant.views import answer_markdown, citation_label, docs_label
 
 log = logging.getLogger("budgetqa.app")
 SAMPLES = Path(__file__).parent / "data" / "samples"
@@ -155,8 +155,8 @@ def build_app(qa: Assistant) -> gr.Blocks:
 
     with gr.Blocks(title="BudgetQA 预算公开问答") as demo:
         gr.Markdown(
-            "## BudgetQA 预算公开问答\n对部门预算、决算公开文件提问：每个数字都注明出处（文件、页码、表格、行、列）；"
-            "文件中没有的内容会明确说明，不会猜测。"
+            "## BudgetQA 预算公开问答\n对部门预算、决算公开文件提问：每个数字都注明出处"
+            "（文件、页码、表格、行、列）；文件中没有的内容会明确说明，不会猜测。"
         )
         history = gr.State([])
         doc = gr.Dropdown(choices=doc_choices(), value=ALL, label="问答范围（文件）", elem_id="doc-scope")
@@ -209,7 +209,7 @@ def build_app(qa: Assistant) -> gr.Blocks:
         csv_btn.click(lambda t: export(t, "csv"), table_pick, download, api_name=False)
         xlsx_btn.click(lambda t: export(t, "xlsx"), table_pick, download, api_name=False)
         ingest_btn.click(upload, files, [status, doc], api_name="ingest", concurrency_limit=1)
-        # A plain JSON endpoint for programs: gradio_client.Client(url).predict(question, doc, api_name="/ask")
+        # A JSON endpoint for programs: Client(url).predict(question, doc, api_name="/ask")
         hidden_q, hidden_doc, hidden_out = (
             gr.Textbox(visible=False),
             gr.Textbox(visible=False),
