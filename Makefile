@@ -9,6 +9,9 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
+CORPUS ?= ../shared/corpus
+EVAL_STORE ?= data/eval-store
+
 .PHONY: run test install install-test system-deps ingest-sample lint bench eval clean
 
 $(VENV)/.installed: pyproject.toml
@@ -39,13 +42,18 @@ ingest-sample: install
 run: ingest-sample
 	$(PY) app.py --store $(STORE)
 
+# The project's test set over the shared corpus: summary in the terminal, HTML report, a run file.
+eval: install
+	$(PY) -m eval.build_store --corpus $(CORPUS) --store $(EVAL_STORE)
+	$(VENV)/bin/budgetqa eval --store $(EVAL_STORE) --report eval/report.html
+
 test: install-test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q
 
 bench: install
-	$(PY) -m eval.bench --store /tmp/budgetqa-bench
+	$(PY) -m eval.bench --corpus $(CORPUS) --store /tmp/budgetqa-bench
 
 lint: install-test
 	$(VENV)/bin/ruff check .
