@@ -16,7 +16,9 @@ from typing import Any
 
 from assistant.errors import ConfigError
 from assistant.ports import Embedder
+from assistant.retrieval import Retriever
 from assistant.settings import EmbeddingSettings
+from assistant.toolkit import Toolkit
 
 _CJK_OR_WORD = re.compile(r"[\u4e00-\u9fff]|[A-Za-z]+|\d+(?:\.\d+)?")
 
@@ -105,6 +107,40 @@ class SentenceTransformerEmbedder:
 
     def embed_query(self, text: str) -> list[float]:
         return self.embed_documents([self._settings.query_prefix + text])[0]
+
+
+def build_tools(toolkit: Toolkit) -> list[Any]:
+    """The toolkit's functions as LangChain tools (for an LLM mode; the rule planner calls them directly)."""
+    from langchain_core.tools import StructuredTool  # lazy: langchain costs ~1 s to import
+
+    return [
+        StructuredTool.from_function(f)
+        for f in (toolkit.find_documents, toolkit.lookup_cells, toolkit.search_text, toolkit.calculate)
+    ]
+
+
+def build_retriever(retriever: Retriever, doc_ids: list[str], k: int = 5) -> Any:
+    """A LangChain retriever over the hybrid narrative search of the given documents."""
+    from langchain_core.documents import Document
+    from langchain_core.retrievers import BaseRetriever
+
+    class HybridRetriever(BaseRetriever):
+        def _get_relevant_documents(self, query: str, *, run_manager: Any = None) -> list[Document]:
+            return [
+                Document(
+                    page_content=h.chunk.text,
+                    metadata={
+                        "chunk_id": h.chunk.chunk_id,
+                        "doc_id": h.chunk.provenance.doc_id,
+                        "page": h.chunk.provenance.page,
+                        "section": h.chunk.provenance.section_path,
+                        "score": h.score,
+                    },
+                )
+                for h in retriever.search(query, doc_ids, k)
+            ]
+
+    return HybridRetriever()
 
 
 def build_embedder(settings: EmbeddingSettings) -> Embedder:

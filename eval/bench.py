@@ -20,8 +20,11 @@ def corpus_files(corpus: Path) -> list[Path]:
     """The main file of each corpus folder (the one its provenance describes)."""
     files = []
     for folder in sorted(p for p in corpus.iterdir() if p.is_dir()):
-        candidates = [f for f in sorted(folder.iterdir()) if f.suffix in {".pdf", ".html", ".txt"}
-                      and f.name not in {"text.txt", "review_checklist.txt"}]
+        candidates = [
+            f
+            for f in sorted(folder.iterdir())
+            if f.suffix in {".pdf", ".html", ".txt"} and f.name not in {"text.txt", "review_checklist.txt"}
+        ]
         if candidates:
             files.append(min(candidates, key=lambda f: (f.suffix == ".txt", f.name)))
     return files
@@ -35,7 +38,9 @@ def percentile(values: list[float], q: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--store", type=Path, default=Path("/tmp/budgetqa-bench"))
-    parser.add_argument("--corpus", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "corpus")
+    parser.add_argument(
+        "--corpus", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "corpus"
+    )
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     shutil.rmtree(args.store, ignore_errors=True)
@@ -49,8 +54,12 @@ def main() -> None:
     per_doc = {Path(f.path).parent.name: round(f.seconds, 2) for f in report.files}
     qa.warm_up()
     cases = load_testset()
-    kinds = {"table": {"lookup", "code_lookup"}, "calculation": {"calculation", "multi-document"},
-             "narrative": {"narrative", "consistency"}, "refusal": {"refusal"}}
+    kinds = {
+        "table": {"lookup", "code_lookup"},
+        "calculation": {"calculation", "multi-document"},
+        "narrative": {"narrative", "consistency"},
+        "refusal": {"refusal"},
+    }
     latency: dict[str, list[float]] = {k: [] for k in kinds}
     for _ in range(args.rounds):
         for case in cases:
@@ -60,14 +69,21 @@ def main() -> None:
             latency[kind].append((time.perf_counter() - t) * 1000)
     result = {
         "date": datetime.now().isoformat(timespec="seconds"),
-        "documents": len(files), "ingest_seconds_total": round(ingest_total, 1), "ingest_seconds": per_doc,
+        "documents": len(files),
+        "ingest_seconds_total": round(ingest_total, 1),
+        "ingest_seconds": per_doc,
         "store_open_seconds": round(open_s, 2),
-        "ask_ms": {k: {"p50": round(statistics.median(v), 1), "p95": round(percentile(v, 0.95), 1), "n": len(v)}
-                   for k, v in latency.items() if v},
+        "ask_ms": {
+            k: {"p50": round(statistics.median(v), 1), "p95": round(percentile(v, 0.95), 1), "n": len(v)}
+            for k, v in latency.items()
+            if v
+        },
     }
     print(json.dumps(result, ensure_ascii=False, indent=1))
     RUNS.mkdir(parents=True, exist_ok=True)
-    (RUNS / f"bench_{datetime.now():%Y%m%d-%H%M%S}.json").write_text(json.dumps(result, ensure_ascii=False, indent=1))
+    (RUNS / f"bench_{datetime.now():%Y%m%d-%H%M%S}.json").write_text(
+        json.dumps(result, ensure_ascii=False, indent=1)
+    )
 
 
 if __name__ == "__main__":

@@ -66,11 +66,14 @@ def build_bundle(
         raise ParseError("not a budget disclosure: no department/year/预算 or 决算 title found")
     stage("tables")
     tables, cells = build_tables(parsed.grids, doc_id)
-    flat_tables, flat_cells = build_flat_tables(parsed.flat_tables, doc_id, start_seq=len(tables))
     stage("narrative")
     narrative = build_narrative(parsed.pages)
     chunks = chunk_narrative(narrative, doc_id, settings.chunking)
     facts = extract_facts(narrative, doc_id)
+    # Flattened text tables lost their blank cells; the narrative's own figures help place values.
+    flat_tables, flat_cells = build_flat_tables(
+        parsed.flat_tables, doc_id, start_seq=len(tables), facts=facts
+    )
     all_tables = (*tables, *flat_tables)
     all_cells = (*cells, *flat_cells)
     record = DocumentRecord(

@@ -10,10 +10,11 @@ enumerated; a value is stored under a column only when all of them agree. The re
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from decimal import Decimal
 
-from assistant.textnorm import code_kind, parse_amount, squash
-from assistant.types import Provenance, TableCell, TableRecord
+from assistant.textnorm import code_kind, label_key, parse_amount, squash
+from assistant.types import Fact, Provenance, TableCell, TableRecord
 from ingest.model import FlatRow, FlatTable
 from ingest.tables import classify_title
 
@@ -121,8 +122,26 @@ def _zero_columns(table_type: str, names: list[str], row: FlatRow, doc_zero: set
     return zero
 
 
+def _stated_zero(names: list[str], facts: Sequence[Fact]) -> set[str]:
+    """Columns the narrative states as zero (“公务用车购置0万元”, “公务接待费0万元”)."""
+    zero = set()
+    for name in names:
+        last = label_key(name.split("/")[-1])
+        stem = last.removesuffix("费")
+        for f in facts:
+            subject = label_key(f.subject)
+            if (
+                f.value == 0
+                and f.unit in {"元", "万元"}
+                and len(stem) >= 4
+                and (subject.endswith(last) or subject.endswith(stem))
+            ):
+                zero.add(name.split("/")[-1])
+    return zero
+
+
 def build_flat_tables(
-    flats: list[FlatTable], doc_id: str, start_seq: int = 0
+    flats: list[FlatTable], doc_id: str, start_seq: int = 0, facts: Sequence[Fact] = ()
 ) -> tuple[list[TableRecord], list[TableCell]]:
     records: list[TableRecord] = []
     cells: list[TableCell] = []
@@ -130,6 +149,7 @@ def build_flat_tables(
     # What the document itself says is empty: a published-empty 项目支出 table means 项目支出 is 0.
     empty_types = {t for t, f in zip(types, flats, strict=True) if not any(r.values for r in f.rows)}
     doc_zero = {name for t, name in _EMPTY_MEANS_ZERO.items() if t in empty_types}
+    stated_zero = _stated_zero([n for names, _ in _STANDARD.values() for n in names], facts)
     for k, (flat, table_type) in enumerate(zip(flats, types, strict=True)):
         seq = start_seq + k
         table_id = f"{doc_id}:t{seq}"
@@ -147,7 +167,13 @@ def build_flat_tables(
             names, tree = layouts[side]
             side_name = names[0].split("/")[0] if len(layouts) > 1 else ""
             zero = _zero_columns(table_type, names, row, doc_zero)
-            for c, (name, raw) in enumerate(_assign(row, names, tree, zero)):
+            assigned = _assign(row, names, tree, zero)
+            if any(name == UNKNOWN_COLUMN for name, _ in assigned):
+                # still ambiguous: the narrative's own “…0万元” statements decide
+                assigned = _assign(
+                    row, names, tree, zero | _zero_columns(table_type, names, row, stated_zero)
+                )
+            for c, (name, raw) in enumerate(assigned):
                 value = parse_amount(raw) if raw else Decimal(0)
                 has_numbers = has_numbers or bool(raw)
                 col_label = f"{prefix}/{name}" if prefix and name != UNKNOWN_COLUMN else name
