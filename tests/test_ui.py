@@ -92,6 +92,13 @@ def _ask(page, question: str, expect: str) -> float:
 
 def test_chat_sources_upload_and_errors(app_url: str, browser, tmp_path: Path) -> None:
     page = browser.new_page(viewport={"width": 1280, "height": 1400})
+    outside: list[str] = []  # the app must work offline: nothing fetched beyond localhost
+    page.on(
+        "request",
+        lambda r: (
+            outside.append(r.url) if not r.url.startswith(("http://127.0.0.1", "data:", "blob:")) else None
+        ),
+    )
     page.goto(app_url)
     seconds = _ask(page, "万里街道2024年“三公”经费预算是多少？", "47.91")
     print(f"submit to answer on screen: {seconds:.2f}s")
@@ -121,6 +128,7 @@ def test_chat_sources_upload_and_errors(app_url: str, browser, tmp_path: Path) -
     page.get_by_role("tab", name="问答").click()
     _ask(page, "昌吉市商务和工业信息化局2020年“三公”经费预算是多少？", "10.40万元")
     assert "Traceback" not in page.content()
+    assert not outside, outside
     page.screenshot(path=str(ARTIFACTS / "ui_second_document.png"), full_page=True)
     page.close()
 
