@@ -45,7 +45,7 @@ run: ingest-sample
 # The project's test set over the shared corpus: summary in the terminal, HTML report, a run file.
 eval: install
 	$(PY) -m eval.build_store --corpus $(CORPUS) --store $(EVAL_STORE)
-	$(VENV)/bin/budgetqa eval --store $(EVAL_STORE) --report eval/report.html
+	$(VENV)/bin/budgetqa eval --store $(EVAL_STORE) --baseline --report eval/report.html
 
 test: install-test
 	$(VENV)/bin/ruff check .

@@ -107,12 +107,13 @@ def evaluate(
     compare: Annotated[tuple[Path, Path] | None, typer.Option("--compare", help="Two run files.")] = None,
     report: Annotated[Path | None, typer.Option("--report", help="Write an HTML report here.")] = None,
     keep_going: Annotated[bool, typer.Option("--keep-going", help="Score errors as wrong.")] = False,
+    baseline: Annotated[bool, typer.Option("--baseline", help="Also score LangChain RAG and BM25.")] = False,
 ) -> None:
     """Score answers against a test set; writes eval/runs/<date>_<sha>.jsonl."""
     if compare:
         compare_runs(*compare)
         return
-    run_and_report(_open(store), testset, report, keep_going)
+    run_and_report(_open(store), testset, report, keep_going, baseline)
 
 
 if __name__ == "__main__":

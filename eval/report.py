@@ -16,20 +16,42 @@ from eval.run import EvalReport, run_eval, save_run
 console = Console(soft_wrap=True)
 
 
-def print_summary(report: EvalReport, title: str = "BudgetQA") -> None:
+def print_summary(
+    report: EvalReport, title: str = "BudgetQA", baselines: dict[str, EvalReport] | None = None
+) -> None:
     s = report.summary()
-    table = Table("category", "correct", "n", "accuracy", title=f"{title}: {s['accuracy']:.1%} of {s['n']}")
+    baselines = baselines or {}
+    table = Table("category", "n", "BudgetQA", *baselines, title=f"{title}: {s['accuracy']:.1%} of {s['n']}")
+    others = {name: b.by("category") for name, b in baselines.items()}
     for cat, (ok, n) in report.by("category").items():
-        table.add_row(cat, str(ok), str(n), f"{ok / n:.1%}")
+        table.add_row(
+            cat, str(n), f"{ok / n:.1%}", *(f"{o.get(cat, (0, 1))[0] / n:.1%}" for o in others.values())
+        )
+    table.add_row(
+        "all", str(s["n"]), f"{s['accuracy']:.1%}", *(f"{b.accuracy:.1%}" for b in baselines.values())
+    )
     console.print(table)
     console.print(
         f"citations right: {s['citation_accuracy']:.1%}   latency p50 {s['p50_ms']} ms, p95 {s['p95_ms']} ms"
     )
 
 
-def write_html(report: EvalReport, path: Path) -> None:
-    """One self-contained page: accuracy by category and by document, failures, latency histogram."""
+def write_html(report: EvalReport, path: Path, baselines: dict[str, EvalReport] | None = None) -> None:
+    """One self-contained page: accuracy by category and by document (and the baselines'), failures,
+    a latency histogram."""
     s = report.summary()
+    baselines = baselines or {}
+    base_rows = "".join(
+        f"<tr><td>{html.escape(name)}</td><td>{b.accuracy:.1%}</td>"
+        f"<td>{s['accuracy'] - b.accuracy:+.1%}</td></tr>"
+        for name, b in baselines.items()
+    )
+    base_table = (
+        f"<h2>Baselines</h2><table><tr><th>system</th><th>accuracy</th><th>BudgetQA margin</th></tr>"
+        f"<tr><td>BudgetQA</td><td>{s['accuracy']:.1%}</td><td></td></tr>{base_rows}</table>"
+        if baselines
+        else ""
+    )
 
     def rows(groups: dict[str, tuple[int, int]]) -> str:
         return "".join(
@@ -58,6 +80,7 @@ def write_html(report: EvalReport, path: Path) -> None:
 table{{border-collapse:collapse}} .bar span{{display:inline-block;height:10px;background:#36c}}</style>
 <h1>BudgetQA evaluation: {s["accuracy"]:.1%} of {s["n"]}</h1>
 <p>citations right {s["citation_accuracy"]:.1%} · latency p50 {s["p50_ms"]} ms · p95 {s["p95_ms"]} ms</p>
+{base_table}
 <h2>By category</h2><table><tr><th>category</th><th>correct</th><th>accuracy</th></tr>
 {rows(report.by("category"))}</table>
 <h2>By document</h2><table><tr><th>document</th><th>correct</th><th>accuracy</th></tr>

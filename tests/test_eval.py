@@ -75,3 +75,16 @@ def test_csv_testset(tmp_path: Path) -> None:
     cases = load_testset(csv_file)
     assert cases[0].value == 10.4 and cases[1].expect_all == ("人员减少", "76.61")
     assert DEFAULT_TESTSET.exists()
+
+
+def test_beats_the_baselines_users_would_build(report, corpus_qa: Assistant) -> None:
+    from eval.baselines import passage_correct, run_baselines
+
+    files = [Path(d.source_file) for d in corpus_qa.documents()]
+    baselines = run_baselines(files, [r.case for r in report.results], corpus_qa.settings.embedding)
+    for name, base in baselines.items():
+        print(f"{name}: {base.accuracy:.1%}")
+        assert report.accuracy >= base.accuracy + 0.3, name
+    number = EvalCase(id="n", question="q", type="number", value=10.4, unit="万元")
+    assert passage_correct(number, "三公经费预算数为10.40万元") and passage_correct(number, "合计104,000元")
+    assert not passage_correct(number, "共110.40万元")
