@@ -22,6 +22,7 @@ from assistant.compose import Evidence, cell_label, same_unit, where
 from assistant.lookup import CONCEPTS, Target, column_targets, find_targets, select_cells
 from assistant.narrative import best_sentences, find_change, find_execution_pair, rank_facts
 from assistant.question import (
+    CHANGE,
     COUNT,
     DIFF,
     SHARE,
@@ -85,6 +86,8 @@ class Planner:
         if same_department and len(docs) >= 2:
             if re.search(r"推算|据此|根据", q):
                 docs = [max(docs, key=lambda d: d.year)]
+            elif (SUM.search(q) or "分别" in q) and not CHANGE.search(q):
+                return self._per_document(q, docs)
             else:
                 return self._change(q, docs)
         if len(docs) > 1:
@@ -214,14 +217,18 @@ class Planner:
             raise _NoEvidence("没有找到可比较的数据。")
         unit = evs[0].unit
         values = [same_unit(e, unit) for e in evs]
+        used = [e.doc for e in evs if e.doc]
         if SUM.search(q) or "加起来" in q:
-            return self._compose_calc(q, docs, calc.total(values, unit), evs)
+            return self._compose_calc(q, used, calc.total(values, unit), evs)
         if DIFF.search(q) or "多多少" in q:
-            return self._compose_calc(q, docs, calc.difference(values[0], values[1], unit), evs)
+            a, b = (values[1], values[0]) if "相差" in q and values[1] > values[0] else (values[0], values[1])
+            return self._compose_calc(q, used, calc.difference(a, b, unit), evs)
         lines = [f"{doc_label(e.doc)}：{e.label}为{calc.fmt(e.value, e.unit)}" for e in evs if e.doc]
-        top = max(evs, key=lambda e: same_unit(e, unit))
-        text = "；".join(lines) + f"。较多的是{top.doc.department if top.doc else ''}。"
-        return self._answer(q, text, docs, None, None, None, [c for e in evs for c in e.citations])
+        text = "；".join(lines) + "。"
+        if re.search(r"哪个|谁|更多|更少|较多|较少|最", q):
+            top = max(evs, key=lambda e: same_unit(e, unit))
+            text += f"较多的是{top.doc.department if top.doc else ''}。"
+        return self._answer(q, text, used, None, None, None, [c for e in evs for c in e.citations])
 
     def _change(self, q: str, docs: list[DocumentRecord]) -> Answer:
         docs = sorted(docs, key=lambda d: d.year)
@@ -233,16 +240,17 @@ class Planner:
         b = self._evidence(q, main_target(old_targets), old)
         calculation, rate = calc.change(a.value, same_unit(b, a.unit), a.unit)
         if asked_unit(q) == "%" and rate is not None:
+            trend = "增长" if rate > 0 else "下降"
             text = (
                 f"{a.label}：{new.year}年{calc.fmt(a.value, a.unit)}，"
-                f"{old.year}年{calc.fmt(b.value, b.unit)}；"
+                f"{old.year}年{calc.fmt(b.value, b.unit)}，{trend}{calc.fmt(abs(rate), '%', 2)}；"
                 f"{calculation.expression}。"
             )
             return self._answer(
                 q,
                 text,
                 [new, old],
-                calc.quantize(rate, 2),
+                calc.quantize(rate if asks_signed(q) else abs(rate), 2),
                 "%",
                 calculation,
                 a.citations + b.citations,
@@ -255,7 +263,7 @@ class Planner:
             f"{old.year}年为{calc.fmt(b.value, b.unit)}，"
             f"{new.year}年比{old.year}年{word}{calc.fmt(abs(value), a.unit)}"
             + (
-                f"（{'增长' if value > 0 else '下降'}{calc.fmt(abs(rate), '%', 2)}）"
+                f"（{'增长' if calculation.result > 0 else '下降'}{calc.fmt(abs(rate), '%', 2)}）"
                 if rate is not None
                 else ""
             )
@@ -414,7 +422,10 @@ class Planner:
         wanted = asked_unit(q)
         if wanted and wanted != "%" and unit in {"元", "万元", "亿元"} and wanted != unit:
             value, unit = calc.in_unit(value, unit, wanted), wanted
-        parts = "，".join(f"{e.label}{calc.fmt(e.value, e.unit)}" for e in evs)
+        parts = "，".join(
+            f"{doc_label(e.doc) if len(docs) > 1 and e.doc else ''}{e.label}{calc.fmt(e.value, e.unit)}"
+            for e in evs
+        )
         shown = calc.fmt(value, unit, 2 if unit == "%" else None)
         names = "、".join(map(doc_label, docs))
         text = f"{names}：{parts}；计算：{calculation.expression}，结果为{shown}。"
