@@ -86,7 +86,7 @@ class Planner:
         if same_department and len(docs) >= 2:
             if re.search(r"推算|据此|根据", q):
                 docs = [max(docs, key=lambda d: d.year)]
-            elif (SUM.search(q) or "分别" in q) and not CHANGE.search(q):
+            elif (SUM.search(q) or "分别" in q) and not CHANGE.search(q) and not DIFF.search(q):
                 return self._per_document(q, docs)
             else:
                 return self._change(q, docs)
@@ -276,7 +276,7 @@ class Planner:
     def _stated_change(self, q: str, doc: DocumentRecord, drop: list[str]) -> Answer | None:
         """“比上年减少X”: the change itself, its rate, or last year's figure derived from it."""
         facts = self.store.facts([doc.doc_id])
-        change = find_change(strip_names(q, [doc]), facts, drop)
+        change = find_change(strip_names(q, [doc]), facts, drop, percent=asked_unit(q) == "%")
         if change is None:
             return None
         cite = [cite_fact(change.fact, doc)]
@@ -366,7 +366,7 @@ class Planner:
         facts = self.store.facts([doc.doc_id])
         concepts = [t.concept for t in self._targets(q, doc) if t.concept]
         if concepts:  # a named metric must be what the sentence states, not a word near another number
-            facts = [f for f in facts if any(c.pattern.search(f.subject) for c in concepts)]
+            facts = [f for f in facts if any(c.names(f.subject) for c in concepts)]
         ranked = rank_facts(q, facts, drop)
         if not ranked or ranked[0].coverage < 0.5 or not has_specific_word(q, ranked[0].fact.sentence, drop):
             raise _NoEvidence(f"{doc_label(doc)}中没有找到与问题对应的数字。")

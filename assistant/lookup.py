@@ -44,10 +44,15 @@ class Concept:
     pattern: re.Pattern[str]
     tables: tuple[str, ...]
     match: Pred
+    stated: re.Pattern[str] | None = None  # how narrative sentences name it, when wider than `pattern`
+
+    def names(self, subject: str) -> bool:
+        """Whether a narrative figure's subject (the words before the number) is this concept."""
+        return bool((self.stated or self.pattern).search(subject))
 
 
-def _c(name: str, pattern: str, tables: tuple[str, ...], match: Pred) -> Concept:
-    return Concept(name, re.compile(pattern), tables, match)
+def _c(name: str, pattern: str, tables: tuple[str, ...], match: Pred, stated: str | None = None) -> Concept:
+    return Concept(name, re.compile(pattern), tables, match, re.compile(stated) if stated else None)
 
 
 _SPEND_TABLES = ("expenditure", "general_budget_expenditure", "fiscal_expenditure", "income_expense_summary")
@@ -78,7 +83,13 @@ CONCEPTS: list[Concept] = [
     ),
     _c("公务接待费", r"公务接待", ("three_public",), lambda r, c: "公务接待" in c),
     _c("“三公”经费", r"三公", ("three_public",), lambda r, c: _last(c) == "合计" and "机关运行" not in c),
-    _c("机关运行经费", r"机关运行经?费", ("three_public",), lambda r, c: "机关运行" in c),
+    _c(
+        "机关运行经费",
+        r"机关运行经?费",
+        ("three_public",),
+        lambda r, c: "机关运行" in c,
+        stated=r"机关运行经?费|财政拨款运行经费",
+    ),
     _c(
         "人员经费",
         r"人员经费",

@@ -26,7 +26,7 @@ _QUESTION_WORDS = re.compile(
 _MONEY = {"元", "千元", "万元", "亿元"}
 _CHANGE = re.compile(
     r"(?:比|与|较)(?P<base>上年|上一年|去年|20\d{2}\s*年度?)[^，。；;]{0,16}?(?:相比)?[，,]?\s*"
-    r"(?P<dir>增加|减少|下降|增长|降低|减|增)(?:了)?\s*"
+    r"[^，。；;]{0,16}?(?P<dir>增加|减少|下降|增长|降低|减|增)(?:了)?\s*"
     r"(?P<num>\d+(?:,\d{3})*(?:\.\d+)?)\s*(?P<unit>亿元|万元|元|%)"
 )
 _AMOUNT = re.compile(r"(\d+(?:,\d{3})*(?:\.\d+)?)\s*(亿元|万元|元)")
@@ -48,7 +48,7 @@ class ScoredFact:
 
 def keywords(question: str, drop: Sequence[str] = ()) -> list[str]:
     """Content words of a question: no department names, years, question words or punctuation."""
-    q = question
+    q = re.sub(r"(?:几|多少)?辆车", "车辆", question)
     for word in sorted(drop, key=len, reverse=True):
         q = q.replace(word, " ")
     q = re.sub(r"20\d{2}\s*年度?", " ", q)
@@ -96,8 +96,11 @@ class StatedChange:
         return self.direction in {"减少", "下降", "降低", "减"}
 
 
-def find_change(question: str, facts: Sequence[Fact], drop: Sequence[str] = ()) -> StatedChange | None:
-    """The stated change from last year of the question's metric: the clause before “比上年” must name it."""
+def find_change(
+    question: str, facts: Sequence[Fact], drop: Sequence[str] = (), percent: bool = False
+) -> StatedChange | None:
+    """The stated change from last year of the question's metric: its clause (“X万元，比上年增加Y”, or
+    “与上年相比，X增加Y”) must name it. Money changes unless `percent`."""
     words = keywords(question, drop)
     best: tuple[float, int, StatedChange] | None = None
     seen: set[str] = set()
@@ -109,8 +112,10 @@ def find_change(question: str, facts: Sequence[Fact], drop: Sequence[str] = ()) 
         for m in _CHANGE.finditer(f.sentence):
             head = f.sentence[last_end : m.start()]
             last_end = m.end()
+            if (m.group("unit") == "%") != percent:
+                continue
             clause = re.split(r"[。；;]", head)[-1]
-            hits = _weight(words, clause)
+            hits = _weight(words, clause + m.group(0))
             if not hits:
                 continue
             amounts = _AMOUNT.findall(clause)
