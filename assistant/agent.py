@@ -82,6 +82,13 @@ class Planner:
         drop = doc_words(docs)
         if WHY.search(q) or (TEXT.search(q) and not COUNT.search(q) and not asked_unit(q)):
             return self._text(q, docs, drop)
+        if (
+            "执行数" in q
+        ):  # 编制说明 items compare with last year's execution: the newest document states both
+            for doc in sorted(docs, key=lambda d: -d.year):
+                pair = self._execution(q, doc)
+                if pair:
+                    return pair
         same_department = len({d.department for d in docs}) == 1
         if same_department and len(docs) >= 2:
             if re.search(r"推算|据此|根据", q):
@@ -93,10 +100,6 @@ class Planner:
         if len(docs) > 1:
             return self._per_document(q, docs)
         doc = docs[0]
-        if "执行数" in q:
-            pair = self._execution(q, doc)
-            if pair:
-                return pair
         if (
             older_year(q, doc)
             or re.search(r"推算|据此|上年(?!结转|结余)|去年|上一年", q)
@@ -276,7 +279,10 @@ class Planner:
     def _stated_change(self, q: str, doc: DocumentRecord, drop: list[str]) -> Answer | None:
         """“比上年减少X”: the change itself, its rate, or last year's figure derived from it."""
         facts = self.store.facts([doc.doc_id])
-        change = find_change(strip_names(q, [doc]), facts, drop, percent=asked_unit(q) == "%")
+        wants_rate = asked_unit(q) == "%"
+        change = find_change(strip_names(q, [doc]), facts, drop, percent=wants_rate)
+        if change is None and wants_rate:  # a rate from a stated amount: 减少X ÷ 上年数
+            change = find_change(strip_names(q, [doc]), facts, drop)
         if change is None:
             return None
         cite = [cite_fact(change.fact, doc)]
@@ -330,7 +336,7 @@ class Planner:
                     q,
                     text,
                     [doc],
-                    calculation.result,
+                    calculation.result if asks_signed(q) else abs(calculation.result),
                     unit,
                     calculation,
                     [cite_fact(fact, doc)],

@@ -199,7 +199,7 @@ def find_targets(question: str, cells: Sequence[TableCell]) -> list[Target]:
         if m:
             claim(m.start(), m.end())
     rows = sorted(
-        {label_key(c.row_label) for c in cells if len(label_key(c.row_label)) >= 2}, key=len, reverse=True
+        {_row_key(c.row_label) for c in cells if len(_row_key(c.row_label)) >= 2}, key=len, reverse=True
     )
     for concept in CONCEPTS:
         for m in concept.pattern.finditer(q):

@@ -135,17 +135,28 @@ def find_change(
     return best[2] if best else None
 
 
-def find_execution_pair(label: str, facts: Sequence[Fact]) -> tuple[Fact, Decimal, Decimal, str] | None:
-    """“行政运行…X年当年预算执行数为A万元，Y年预算安排B万元” (Shanghai 编制说明): (fact, A, B, unit)."""
-    pattern = re.compile(
-        r"执行数为\s*(\d+(?:,\d{3})*(?:\.\d+)?)\s*(万元|元)[^。]*?预算安排\s*(\d+(?:,\d{3})*(?:\.\d+)?)\s*(万元|元)"
-    )
-    for f in facts:
-        if label and label in f.sentence:
-            m = pattern.search(f.sentence)
+_EXECUTION = re.compile(
+    r"执行数为\s*(\d+(?:,\d{3})*(?:\.\d+)?)\s*(万元|元)[^。]*?预算安排\s*(\d+(?:,\d{3})*(?:\.\d+)?)\s*(万元|元)"
+)
+
+
+def find_execution_pair(
+    label: str, facts: Sequence[Fact], reach: int = 200
+) -> tuple[Fact, Decimal, Decimal, str] | None:
+    """“…行政运行（项）X万元，主要用于…。Y年当年预算执行数为A万元，Z年预算安排B万元” (Shanghai 编制说明):
+    the item names the 科目 and the next sentence states both figures. Returns (fact, A, B, unit)."""
+    ordered = sorted(facts, key=lambda f: f.provenance.char_start or 0)
+    for i, f in enumerate(ordered):
+        if not label or label not in f.sentence:
+            continue
+        start = f.provenance.char_start or 0
+        for g in ordered[i:]:
+            if (g.provenance.char_start or 0) - start > reach:
+                break
+            m = _EXECUTION.search(g.sentence)
             if m and m.group(2) == m.group(4):
                 return (
-                    f,
+                    g,
                     Decimal(m.group(1).replace(",", "")),
                     Decimal(m.group(3).replace(",", "")),
                     m.group(2),

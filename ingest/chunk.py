@@ -97,7 +97,9 @@ def build_narrative(pages: list[PageText]) -> Narrative:
                 new_para = (
                     offset == 0
                     or parts[-1].endswith(("\n", "。", "：", "！", "？"))
-                    or bool(re.match(r"^(?:\d+[.．、]|[（(]\d+[)）]|[一二三四五六七八九十]+、)", line))
+                    or bool(
+                        re.match(r"^(?:\d{1,2}[.．、](?!\d)|[（(]\d+[)）]|[一二三四五六七八九十]+、)", line)
+                    )
                 )
                 piece = ("\n" if new_para and parts and not parts[-1].endswith("\n") else "") + line
             parts.append(piece)
