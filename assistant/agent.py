@@ -20,7 +20,7 @@ from assistant.citations import (
 )
 from assistant.compose import Evidence, cell_label, same_unit, where
 from assistant.lookup import CONCEPTS, Target, column_targets, find_targets, select_cells
-from assistant.narrative import best_sentences, find_change, find_execution_pair, rank_facts
+from assistant.narrative import best_sentences, find_change, find_stated_pair, rank_facts
 from assistant.question import (
     CHANGE,
     COUNT,
@@ -82,11 +82,12 @@ class Planner:
         drop = doc_words(docs)
         if WHY.search(q) or (TEXT.search(q) and not COUNT.search(q) and not asked_unit(q)):
             return self._text(q, docs, drop)
-        if (
-            "执行数" in q
-        ):  # 编制说明 items compare with last year's execution: the newest document states both
+        # Figures the 说明 states item by item (执行数 vs 预算安排, 年初预算 vs 决算): the newest document
+        # states both, so it answers even when the question names last year too.
+        pair_kind = "execution" if "执行数" in q else ("initial_budget" if "年初预算" in q else None)
+        if pair_kind:
             for doc in sorted(docs, key=lambda d: -d.year):
-                pair = self._execution(q, doc)
+                pair = self._stated_pair(q, doc, pair_kind)
                 if pair:
                     return pair
         same_department = len({d.department for d in docs}) == 1
@@ -315,33 +316,32 @@ class Planner:
         text = f"文件未直接给出{base}数，{quote}，据此推算{base}数：{prior.expression}。"
         return self._answer(q, text, [doc], prior.result, unit, prior, cite, derived=True)
 
-    def _execution(self, q: str, doc: DocumentRecord) -> Answer | None:
-        """“比上年预算执行数增减多少”: both figures stated in the 编制说明 item of that 科目."""
+    def _stated_pair(self, q: str, doc: DocumentRecord, kind: str) -> Answer | None:
+        """“比上年预算执行数增减多少” / “决算比年初预算少多少”: both figures stated by the 科目's item."""
         targets = self._targets(q, doc)
+        cells = self.store.cells([doc.doc_id])
         labels = [t.row_key or t.label for t in targets if not t.code] + [
-            c.row_label for t in targets if t.code for c in self.store.cells([doc.doc_id]) if c.code == t.code
+            c.row_label for t in targets if t.code for c in cells if c.code == t.code
         ][:1]
+        text = self.store.document_text(doc.doc_id)
+        facts = self.store.facts([doc.doc_id])
         for label in labels:
-            pair = find_execution_pair(label, self.store.facts([doc.doc_id]))
-            if pair:
-                fact, executed, planned, unit = pair
-                calculation = calc.difference(planned, executed, unit)
-                word = "增加" if calculation.result > 0 else "减少"
-                text = (
-                    f"文中写明“{fact.sentence[:120]}”：预算安排{calc.fmt(planned, unit)}，上年预算执行数"
-                    f"{calc.fmt(executed, unit)}，{word}{calc.fmt(abs(calculation.result), unit)}"
-                    f"（{calculation.expression}）。"
-                )
-                return self._answer(
-                    q,
-                    text,
-                    [doc],
-                    calculation.result if asks_signed(q) else abs(calculation.result),
-                    unit,
-                    calculation,
-                    [cite_fact(fact, doc)],
-                    derived=True,
-                )
+            pair = find_stated_pair(label, kind, text, facts)
+            if pair is None:
+                continue
+            calculation = calc.difference(pair.current, pair.base, pair.unit)
+            word = "增加" if calculation.result > 0 else ("减少" if calculation.result < 0 else "持平")
+            names = ("上年预算执行数", "预算安排") if kind == "execution" else ("年初预算", "决算")
+            text_ = (
+                f"文中写明“{pair.fact.sentence[:120]}”：{names[1]}{calc.fmt(pair.current, pair.unit)}，"
+                f"{names[0]}{calc.fmt(pair.base, pair.unit)}，"
+                f"{word}{calc.fmt(abs(calculation.result), pair.unit)}"
+                f"（{calculation.expression}）。"
+            )
+            value = calculation.result if asks_signed(q) else abs(calculation.result)
+            return self._answer(
+                q, text_, [doc], value, pair.unit, calculation, [cite_fact(pair.fact, doc)], derived=True
+            )
         return None
 
     def _column_evidence(self, q: str, doc: DocumentRecord) -> Evidence | None:

@@ -135,33 +135,50 @@ def find_change(
     return best[2] if best else None
 
 
-_EXECUTION = re.compile(
-    r"执行数为\s*(\d+(?:,\d{3})*(?:\.\d+)?)\s*(万元|元)[^。]*?预算安排\s*(\d+(?:,\d{3})*(?:\.\d+)?)\s*(万元|元)"
-)
+_NUM = r"(\d+(?:,\d{3})*(?:\.\d+)?)\s*(万元|元)"
+# Two stated figures of one 科目: (base, current). 编制说明: last year's execution vs this year's budget;
+# 决算说明: the year's initial budget vs the final accounts.
+PAIRS = {
+    "execution": re.compile(rf"执行数为\s*{_NUM}[^。]*?预算安排\s*{_NUM}"),
+    "initial_budget": re.compile(rf"年初预算为\s*{_NUM}[^。]*?决算(?:数)?为\s*{_NUM}"),
+}
 
 
-def find_execution_pair(
-    label: str, facts: Sequence[Fact], reach: int = 200
-) -> tuple[Fact, Decimal, Decimal, str] | None:
-    """“…行政运行（项）X万元，主要用于…。Y年当年预算执行数为A万元，Z年预算安排B万元” (Shanghai 编制说明):
-    the item names the 科目 and the next sentence states both figures. Returns (fact, A, B, unit)."""
-    ordered = sorted(facts, key=lambda f: f.provenance.char_start or 0)
-    for i, f in enumerate(ordered):
-        if not label or label not in f.sentence:
-            continue
-        start = f.provenance.char_start or 0
-        for g in ordered[i:]:
-            if (g.provenance.char_start or 0) - start > reach:
-                break
-            m = _EXECUTION.search(g.sentence)
-            if m and m.group(2) == m.group(4):
-                return (
-                    g,
-                    Decimal(m.group(1).replace(",", "")),
-                    Decimal(m.group(3).replace(",", "")),
-                    m.group(2),
-                )
-    return None
+@dataclass(frozen=True)
+class StatedPair:
+    fact: Fact  # the sentence stating both figures
+    base: Decimal
+    current: Decimal
+    unit: str
+
+
+def find_stated_pair(
+    label: str, kind: str, text: str, facts: Sequence[Fact], reach: int = 200
+) -> StatedPair | None:
+    """Both figures of a pair stated right after the 科目 they describe (the closest one wins)."""
+    pattern = PAIRS[kind]
+    best: tuple[int, re.Match[str]] | None = None
+    for occurrence in re.finditer(re.escape(label), text) if label else ():
+        m = pattern.search(text, occurrence.end(), occurrence.end() + reach)
+        if m and m.group(2) == m.group(4):
+            distance = m.start() - occurrence.end()
+            if best is None or distance < best[0]:
+                best = (distance, m)
+    if best is None:
+        return None
+    m = best[1]
+    covering = [
+        f
+        for f in facts
+        if (f.provenance.char_start or 0) <= m.end()
+        and m.start() <= (f.provenance.char_end or 0) + len(f.sentence)
+    ]
+    fact = min(covering, key=lambda f: abs((f.provenance.char_start or 0) - m.start()), default=None)
+    if fact is None:
+        return None
+    return StatedPair(
+        fact, Decimal(m.group(1).replace(",", "")), Decimal(m.group(3).replace(",", "")), m.group(2)
+    )
 
 
 def best_sentences(

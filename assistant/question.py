@@ -60,10 +60,12 @@ def asked_unit(question: str) -> str | None:
 
 
 def main_target(targets: list[Target]) -> Target:
-    """The thing asked for: a classification code if given, else the last-named metric
-    (“三公经费里的公务接待费” asks for 公务接待费)."""
+    """The thing asked for: a classification code if given, else the last-named concept
+    (“三公经费里的公务接待费” asks for 公务接待费; “机关运行经费财政拨款预算” for 机关运行经费),
+    else the last-named row."""
     coded = [t for t in targets if t.code]
-    return coded[0] if coded else targets[-1]
+    concepts = [t for t in targets if t.concept]
+    return coded[0] if coded else (concepts[-1] if concepts else targets[-1])
 
 
 def strip_names(q: str, docs: Sequence[DocumentRecord]) -> str:
