@@ -24,7 +24,9 @@ from assistant.narrative import best_sentences, find_change, find_stated_pair, r
 from assistant.question import (
     CHANGE,
     COUNT,
+    DEFINE,
     DIFF,
+    SECTION_INTENTS,
     SHARE,
     STATED_CHANGE,
     SUM,
@@ -386,33 +388,87 @@ class Planner:
         return self._answer(q, text, [doc], value, shown, None, [cite_fact(fact, doc)])
 
     def _text(self, q: str, docs: list[DocumentRecord], drop: list[str]) -> Answer:
-        hits = self.retriever.search(q, [d.doc_id for d in docs], k=self.settings.retrieval.top_k)
+        by_id = {d.doc_id: d for d in docs}
+        for doc in docs:
+            section = self._section_answer(q, doc) or self._definition(q, doc)
+            if section:
+                return section
+        hits = self.retriever.search(q, [d.doc_id for d in docs], k=self.settings.retrieval.top_k + 3)
         chosen = best_sentences(q, hits, drop, limit=3)
         if not chosen or chosen[0][2] < 0.34:
             raise _NoEvidence("文件中没有找到回答这个问题的内容。")
-        by_id = {d.doc_id: d for d in docs}
         listing = bool(re.search(r"哪些|职能|职责|构成|包括|包含|牌子", q))
         if listing:
             hit = chosen[0][0]
             quote = self._section_text(hit.chunk)
             citations = [cite_text(hit.chunk, by_id[hit.chunk.provenance.doc_id], quote)]
         else:
-            quote = "".join(dict.fromkeys(s for _, s, _ in chosen[:2]))
-            citations = [cite_text(h.chunk, by_id[h.chunk.provenance.doc_id], s) for h, s, _ in chosen[:2]]
+            picked = chosen[:2]
+            if WHY.search(q) and "原因" not in picked[0][1]:  # the reason is often the next sentence
+                hit, sentence, score = picked[0]
+                after = hit.chunk.text.split(sentence, 1)[-1]
+                following = next((x for x in re.split(r"(?<=[。；！？\n])", after) if x.strip()), "")
+                if "原因" in following:
+                    picked = [(hit, sentence + following.strip(), score)]
+            quote = "".join(dict.fromkeys(s for _, s, _ in picked))
+            citations = [cite_text(h.chunk, by_id[h.chunk.provenance.doc_id], s) for h, s, _ in picked]
         doc = by_id[chosen[0][0].chunk.provenance.doc_id]
         text = f"据{doc_label(doc)}：{quote}"
         return self._answer(q, text, docs, None, None, None, citations)
 
+    def _section_answer(self, q: str, doc: DocumentRecord) -> Answer | None:
+        """“主要职能有哪些”, “包括哪些单位”: the section with that heading, quoted whole."""
+        heading = next((h for ask, h in SECTION_INTENTS if ask.search(q)), None)
+        if heading is None:
+            return None
+        for chunk in self.store.chunks([doc.doc_id]):
+            last = chunk.provenance.section_path.split(" > ")[-1]
+            if heading.search(last):
+                quote = self._section_text(chunk)
+                text = f"据{doc_label(doc)}：{quote}"
+                return self._answer(q, text, [doc], None, None, None, [cite_text(chunk, doc, quote)])
+        return None
+
+    def _definition(self, q: str, doc: DocumentRecord) -> Answer | None:
+        """“机关运行经费指什么”: the 名词解释 entry of the term, as printed."""
+        if not DEFINE.search(q):
+            return None
+        quoted = re.findall(r"[“\"]([^”\"]{2,20})[”\"]", q)
+        terms = quoted or [t.concept.name.strip("“”") for t in self._targets(q, doc) if t.concept]
+        text = self.store.document_text(doc.doc_id)
+        for term in terms:
+            m = re.search(rf"“?{re.escape(term.strip('“”'))}”?\s*[：:]\s*(?:是|指)?[^\n]*", text)
+            if m:
+                chunk = next(
+                    (
+                        c
+                        for c in self.store.chunks([doc.doc_id])
+                        if (c.provenance.char_start or 0) <= m.start() < (c.provenance.char_end or 0)
+                    ),
+                    None,
+                )
+                if chunk is None:
+                    continue
+                quote = m.group(0)[:400]
+                return self._answer(
+                    q,
+                    f"据{doc_label(doc)}的名词解释：{quote}",
+                    [doc],
+                    None,
+                    None,
+                    None,
+                    [cite_text(chunk, doc, quote)],
+                )
+        return None
+
     def _section_text(self, chunk: Chunk, limit: int = 700) -> str:
-        """The passage and what follows it in its section (lists run over several chunks)."""
+        """The passage and what follows it in its section and sub-sections (lists run over chunks)."""
         start = chunk.provenance.char_start or 0
         text = self.store.document_text(chunk.provenance.doc_id)
         section_end = len(text)
+        path = chunk.provenance.section_path
         for c in self.store.chunks([chunk.provenance.doc_id]):
-            if (
-                c.provenance.section_path != chunk.provenance.section_path
-                and (c.provenance.char_start or 0) > start
-            ):
+            if not c.provenance.section_path.startswith(path) and (c.provenance.char_start or 0) > start:
                 section_end = min(section_end, c.provenance.char_start or section_end)
         body = text[start : min(section_end, start + limit)].strip()
         if len(body) < 40 and section_end < len(text):  # a bare heading: take the next section too

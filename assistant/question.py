@@ -21,6 +21,15 @@ WHY = re.compile(r"为什么|原因|为何|怎么回事")
 TEXT = re.compile(
     r"哪些|什么|是谁|指什么|定义|意思|职能|职责|构成|包括|包含|介绍|级别|牌子|一致|对吗|矛盾|怎么"
 )
+DEFINE = re.compile(r"指什么|是什么意思|什么意思|怎么定义|如何定义|定义|是指什么|名词解释")
+# Questions answered by a whole section, and the headings of that section.
+SECTION_INTENTS = [
+    (re.compile(r"职能|职责|负责哪些|负责什么|做什么|什么级别|加挂|牌子"), re.compile(r"主要职能|职能|职责")),
+    (
+        re.compile(r"(?:包括|包含|构成|组成|由)哪些(?:单位|部门)|下属(?:单位|机构)|单位构成|哪些单位构成"),
+        re.compile(r"机构设置|单位构成|预算单位构成|决算单位构成|单位基本情况"),
+    ),
+]
 COUNT = re.compile(r"几个|几家|几辆|多少辆|多少个|多少人|多少家|几项(?!目)|几人|多少项(?!目)|多少名")
 
 

@@ -55,7 +55,9 @@ def _is_table_caption(line: str) -> bool:
 
 
 def _heading_level(line: str) -> int | None:
-    if len(line) > 40 or line.endswith(("。", "；", "，")):
+    # A heading is short and has no sentence punctuation inside; a wrapped line of an enumerated
+    # paragraph (“（一）贯彻执行…方针、政策；研”) is not one.
+    if len(line) > 40 or line.endswith(("。", "；", "，")) or re.search(r"[；，。]", line[:-1]):
         return None
     for level, pattern in _LEVEL_PATTERNS:
         if pattern.match(line):

@@ -10,7 +10,9 @@ from pdfminer.pdfdocument import PDFPasswordIncorrect
 from pdfminer.pdfparser import PDFSyntaxError
 
 from assistant.errors import ParseError
+from assistant.textnorm import is_amount, squash
 from ingest.model import Grid, PageText, ParsedDocument
+from ingest.tables import is_title
 
 # Characters of the text layer a page needs before we call it text (scanned pages have none).
 MIN_TEXT_CHARS = 20
@@ -74,6 +76,7 @@ def _read_page(page: Any, number: int) -> tuple[str, list[Grid]]:
 
     outside = [ln for ln in lines if not inside(ln)]
     grids: list[Grid] = []
+    listed: list[tuple[float, str]] = []  # rows of figure-free, untitled tables (unit lists): narrative
     for i, table in enumerate(tables):
         top, bottom = table.bbox[1], table.bbox[3]
         prev_bottom = tables[i - 1].bbox[3] if i else 0
@@ -81,9 +84,15 @@ def _read_page(page: Any, number: int) -> tuple[str, list[Grid]]:
         above = [ln["text"] for ln in outside if prev_bottom <= ln["top"] and ln["bottom"] <= top + 1]
         below = [ln["text"] for ln in outside if bottom - 1 <= ln["top"] and ln["bottom"] <= next_top]
         grid = _grid(table, number, above, below)
-        if grid is not None:
-            grids.append(grid)
-    text = "\n".join(ln["text"] for ln in outside)
+        if grid is None:
+            continue
+        if not any(is_title(ln) for ln in above) and not any(is_amount(c) for row in grid.texts for c in row):
+            rows = [" ".join(dict.fromkeys(squash(c) for c in row if squash(c))) for row in grid.texts]
+            listed.extend((top + k * 0.01, r) for k, r in enumerate(rows) if r)
+            continue
+        grids.append(grid)
+    placed = sorted([(ln["top"], ln["text"]) for ln in outside] + listed)
+    text = "\n".join(t for _, t in placed)
     return text, grids
 
 
