@@ -418,15 +418,17 @@ class Planner:
 
     def _section_answer(self, q: str, doc: DocumentRecord) -> Answer | None:
         """“主要职能有哪些”, “包括哪些单位”: the section with that heading, quoted whole."""
-        heading = next((h for ask, h in SECTION_INTENTS if ask.search(q)), None)
-        if heading is None:
-            return None
-        for chunk in self.store.chunks([doc.doc_id]):
-            last = chunk.provenance.section_path.split(" > ")[-1]
-            if heading.search(last):
-                quote = self._section_text(chunk)
-                text = f"据{doc_label(doc)}：{quote}"
-                return self._answer(q, text, [doc], None, None, None, [cite_text(chunk, doc, quote)])
+        chunks = self.store.chunks([doc.doc_id])
+        for ask, heading in SECTION_INTENTS:  # most specific heading first
+            if not ask.search(q):
+                continue
+            for chunk in chunks:
+                if heading.search(chunk.provenance.section_path.split(" > ")[-1]):
+                    quote = self._section_text(chunk)
+                    if len(quote) < 40:  # a heading repeated in a contents list
+                        continue
+                    text = f"据{doc_label(doc)}：{quote}"
+                    return self._answer(q, text, [doc], None, None, None, [cite_text(chunk, doc, quote)])
         return None
 
     def _definition(self, q: str, doc: DocumentRecord) -> Answer | None:

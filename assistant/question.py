@@ -26,9 +26,10 @@ DEFINE = re.compile(r"指什么|是什么意思|什么意思|怎么定义|如何
 SECTION_INTENTS = [
     (re.compile(r"职能|职责|负责哪些|负责什么|做什么|什么级别|加挂|牌子"), re.compile(r"主要职能|职能|职责")),
     (
-        re.compile(r"(?:包括|包含|构成|组成|由)哪些(?:单位|部门)|下属(?:单位|机构)|单位构成|哪些单位构成"),
-        re.compile(r"机构设置|单位构成|预算单位构成|决算单位构成|单位基本情况"),
+        _UNITS_ASKED := re.compile(r"(?:包括|包含|构成|组成|由)哪些(?:单位|部门)|下属(?:单位|机构)|单位构成"),
+        re.compile(r"单位构成|机构设置"),
     ),
+    (_UNITS_ASKED, re.compile(r"单位基本情况|基本情况")),  # only when no narrower section exists
 ]
 COUNT = re.compile(r"几个|几家|几辆|多少辆|多少个|多少人|多少家|几项(?!目)|几人|多少项(?!目)|多少名")
 

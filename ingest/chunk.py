@@ -55,6 +55,8 @@ def _is_table_caption(line: str) -> bool:
 
 
 def _heading_level(line: str) -> int | None:
+    if line.endswith("。") and len(line) <= 12:  # “（二）单位构成。”
+        line = line[:-1]
     # A heading is short and has no sentence punctuation inside; a wrapped line of an enumerated
     # paragraph (“（一）贯彻执行…方针、政策；研”) is not one.
     if len(line) > 40 or line.endswith(("。", "；", "，")) or re.search(r"[；，。]", line[:-1]):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -86,7 +87,10 @@ def _read_page(page: Any, number: int) -> tuple[str, list[Grid]]:
         grid = _grid(table, number, above, below)
         if grid is None:
             continue
-        if not any(is_title(ln) for ln in above) and not any(is_amount(c) for row in grid.texts for c in row):
+        figures = any(
+            is_amount(c) and not re.fullmatch(r"\d{1,2}", squash(c)) for row in grid.texts for c in row
+        )
+        if not figures and not any(is_title(ln) for ln in above):  # 序号 1, 2 … are not figures
             rows = [" ".join(dict.fromkeys(squash(c) for c in row if squash(c))) for row in grid.texts]
             listed.extend((top + k * 0.01, r) for k, r in enumerate(rows) if r)
             continue
