@@ -93,13 +93,16 @@ def git_sha() -> str:
         return "nogit"
 
 
-def save_run(report: EvalReport, settings_json: dict, runs: Path = RUNS) -> Path:
+def save_run(
+    report: EvalReport, settings_json: dict, runs: Path | None = None, extra: dict | None = None
+) -> Path:
+    """eval/runs/<date>_<gitsha>.jsonl: a header (summary, settings, baselines), then one line per case."""
+    runs = runs or RUNS
     runs.mkdir(parents=True, exist_ok=True)
     path = runs / f"{datetime.now():%Y%m%d-%H%M%S}_{git_sha()}.jsonl"
+    header = {"summary": report.summary(), "settings": settings_json, "baselines": extra or {}}
     with path.open("w", encoding="utf-8") as fh:
-        fh.write(
-            json.dumps({"summary": report.summary(), "settings": settings_json}, ensure_ascii=False) + "\n"
-        )
+        fh.write(json.dumps(header, ensure_ascii=False) + "\n")
         for r in report.results:
             fh.write(
                 json.dumps(

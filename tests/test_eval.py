@@ -88,3 +88,37 @@ def test_beats_the_baselines_users_would_build(report, corpus_qa: Assistant) -> 
     number = EvalCase(id="n", question="q", type="number", value=10.4, unit="万元")
     assert passage_correct(number, "三公经费预算数为10.40万元") and passage_correct(number, "合计104,000元")
     assert not passage_correct(number, "共110.40万元")
+
+
+def test_cli_eval_writes_run_report_and_compares(corpus_qa: Assistant, tmp_path: Path, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    import eval.run
+    from cli import app
+
+    monkeypatch.setattr(eval.run, "RUNS", tmp_path / "runs")
+    testset = tmp_path / "t.jsonl"
+    testset.write_text(
+        "".join(line + "\n" for line in DEFAULT_TESTSET.read_text(encoding="utf-8").splitlines()[:6]),
+        encoding="utf-8",
+    )
+    store = str(corpus_qa.settings.paths.store)
+    args = [
+        "eval",
+        "--store",
+        store,
+        "--testset",
+        str(testset),
+        "--baseline",
+        "--report",
+        str(tmp_path / "r.html"),
+    ]
+    for _ in range(2):
+        result = CliRunner().invoke(app, args, env={"BUDGETQA_EMBEDDING__MODEL": "use-multilingual-v3"})
+        assert result.exit_code == 0, result.output
+    assert "langchain-rag" in result.output and "bm25" in result.output
+    assert "Baselines" in (tmp_path / "r.html").read_text(encoding="utf-8")
+    runs = sorted((tmp_path / "runs").glob("*.jsonl"))
+    assert len(runs) == 2 and json.loads(runs[0].read_text(encoding="utf-8").splitlines()[0])["baselines"]
+    compared = CliRunner().invoke(app, ["eval", "--compare", str(runs[0]), str(runs[1])])
+    assert compared.exit_code == 0 and "all" in compared.output
