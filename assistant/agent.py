@@ -372,9 +372,10 @@ class Planner:
     # ----- narrative -------------------------------------------------------------------------------
     def _figure(self, q: str, doc: DocumentRecord, drop: list[str]) -> Answer:
         facts = self.store.facts([doc.doc_id])
-        concepts = [t.concept for t in self._targets(q, doc) if t.concept]
-        if concepts:  # a named metric must be what the sentence states, not a word near another number
-            facts = [f for f in facts if any(c.names(f.subject) for c in concepts)]
+        targets = self._targets(q, doc)
+        asked = main_target(targets).concept if targets else None
+        if asked:  # the metric asked for must be what the sentence states, not a word near another number
+            facts = [f for f in facts if asked.names(f.subject)]
         ranked = rank_facts(q, facts, drop)
         if not ranked or ranked[0].coverage < 0.5 or not has_specific_word(q, ranked[0].fact.sentence, drop):
             raise _NoEvidence(f"{doc_label(doc)}中没有找到与问题对应的数字。")

@@ -14,7 +14,7 @@ from eval.metrics import numeric_match, phrases_match
 from eval.report import write_html
 
 # Measured on this corpus (see README "Measured results"); the floor is that value minus 2 points.
-ACCURACY_FLOOR = 0.944
+ACCURACY_FLOOR = 0.947
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +41,8 @@ def test_numbers_cite_their_sources_and_refusals_carry_none(report) -> None:
     for r in report.results:
         if r.answer.get("value") is not None:
             assert r.answer["citations"], r.case.id
-        if r.case.type == "refusal" and r.correct:
-            assert r.answer["value"] is None
+        if r.case.type == "refusal":  # whatever else goes wrong, never a number the documents don't give
+            assert r.answer["value"] is None, r.case.id
 
 
 def test_html_report(report, tmp_path: Path) -> None:
