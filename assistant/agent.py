@@ -19,7 +19,7 @@ from assistant.citations import (
     number_keys,
 )
 from assistant.compose import Evidence, cell_label, same_unit, where
-from assistant.lookup import CONCEPTS, Target, column_targets, find_targets, select_cells
+from assistant.lookup import CONCEPTS, Target, column_targets, find_targets, infer_unit, select_cells
 from assistant.narrative import best_sentences, find_change, find_stated_pair, rank_facts
 from assistant.question import (
     CHANGE,
@@ -48,7 +48,7 @@ from assistant.resolve import resolve_documents
 from assistant.retrieval import Retriever
 from assistant.settings import Settings
 from assistant.stores import Store
-from assistant.types import Answer, Calculation, Chunk, Citation, DocumentRecord
+from assistant.types import Answer, Calculation, Chunk, Citation, DocumentRecord, TableCell, TableRecord
 
 
 class Planner:
@@ -151,16 +151,8 @@ class Planner:
         tables = self.store.tables(doc.doc_id)
         cells = self.store.cells([doc.doc_id])
         picked = select_cells(q, target, tables, cells, doc.kind)
-        by_id = {t.table_id: t for t in tables}
         if picked:
-            cell = picked[0]
-            return Evidence(
-                cell.value or Decimal(0),
-                cell.unit or "元",
-                cell_label(cell, target),
-                [cite_cell(cell, by_id[cell.table_id], doc)],
-                doc,
-            )
+            return self._cell_evidence(picked[0], cell_label(picked[0], target), tables, cells, doc)
         if target.concept:
             empty = [t for t in tables if t.table_type in target.concept.tables and t.empty]
             if empty:
@@ -351,12 +343,26 @@ class Planner:
         hits = column_targets(strip_names(q, [doc]), tables, self.store.cells([doc.doc_id]))
         if not hits:
             return None
-        cell = hits[0]
+        label = re.sub(r"^其中[:：]?", "", hits[0].col_label.split("/")[-1])
+        return self._cell_evidence(hits[0], label, tables, self.store.cells([doc.doc_id]), doc)
+
+    def _cell_evidence(
+        self,
+        cell: TableCell,
+        label: str,
+        tables: list[TableRecord],
+        cells: list[TableCell],
+        doc: DocumentRecord,
+    ) -> Evidence:
+        """A cell as evidence, in its table's unit (inferred, and said so, when the table prints none)."""
         table = next(t for t in tables if t.table_id == cell.table_id)
-        label = re.sub(r"^其中[:：]?", "", cell.col_label.split("/")[-1])
-        return Evidence(
-            cell.value or Decimal(0), cell.unit or "元", label, [cite_cell(cell, table, doc)], doc
-        )
+        unit, note = cell.unit, ""
+        if unit is None:
+            unit, source = infer_unit(cell.table_id, tables, cells)
+            if unit is None:
+                raise _NoEvidence(f"《{table.title}》未标明单位，无法确定金额的单位。")
+            note = f"（该表未标明单位，按其合计与《{source}》相同推定为{unit}）"
+        return Evidence(cell.value or Decimal(0), unit, label + note, [cite_cell(cell, table, doc)], doc)
 
     def _column_lookup(self, q: str, doc: DocumentRecord) -> Answer | None:
         ev = self._column_evidence(q, doc)

@@ -336,3 +336,19 @@ def select_cells(
     rows = sorted({(c.row, c.side) for c in hits})
     first_row = [c for c in hits if (c.row, c.side) == rows[0]]
     return sorted(first_row, key=lambda c: c.col)
+
+
+def infer_unit(
+    table_id: str, tables: Sequence[TableRecord], cells: Sequence[TableCell]
+) -> tuple[str | None, str]:
+    """Unit of a table printed without a 单位 line: the unit of another table of the same document
+    holding the same non-zero total (收入预算表 合计 = 收支总表 本年收入合计). Returns (unit, that title)."""
+    titles = {t.table_id: t.title for t in tables}
+    units = {t.table_id: t.unit for t in tables}
+    totals = {
+        c.value for c in cells if c.table_id == table_id and c.value and _total_row(label_key(c.row_label))
+    }
+    for c in cells:
+        if c.table_id != table_id and units.get(c.table_id) and c.value in totals:
+            return units[c.table_id], titles[c.table_id]
+    return None, ""

@@ -69,3 +69,10 @@ def test_follow_up_uses_the_conversation(corpus_qa: Assistant) -> None:
     first = corpus_qa.ask("万里街道2024年“三公”经费预算是多少？")
     follow = corpus_qa.ask("其中公务接待费呢？", history=[first])
     assert follow.value == 1.35 and follow.citations[0].year == 2024
+
+
+def test_unit_of_a_table_without_unit_line_is_inferred_and_said(corpus_qa: Assistant) -> None:
+    # 西南大学2021 收入预算表 prints no 单位 line; its 合计 equals the 收支总表 (万元). Gold 15: 75020.47.
+    answer = corpus_qa.ask("西南大学2021年预算中教育收费是多少万元？")
+    assert (answer.value, answer.unit) == (75020.47, "万元")
+    assert "未标明单位" in answer.text and "收支预算总表" in answer.text
