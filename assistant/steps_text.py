@@ -1,0 +1,125 @@
+"""Answers from the narrative: whole sections, 名词解释 entries, quoted sentences, stated figures."""
+
+from __future__ import annotations
+
+import re
+
+from assistant import calc
+from assistant.citations import cite_fact, cite_text, doc_label
+from assistant.compose import where
+from assistant.narrative import best_sentences, rank_facts
+from assistant.question import DEFINE, SECTION_INTENTS, WHY, asked_unit, has_specific_word, main_target
+from assistant.steps import NoEvidence, Steps
+from assistant.types import Answer, Chunk, DocumentRecord
+
+
+class TextSteps(Steps):
+    def _figure(self, q: str, doc: DocumentRecord, drop: list[str]) -> Answer:
+        facts = self.store.facts([doc.doc_id])
+        targets = self._targets(q, doc)
+        asked = main_target(targets).concept if targets else None
+        if asked:  # the metric asked for must be what the sentence states, not a word near another number
+            facts = [f for f in facts if asked.names(f.subject)]
+        ranked = rank_facts(q, facts, drop)
+        if not ranked or ranked[0].coverage < 0.5 or not has_specific_word(q, ranked[0].fact.sentence, drop):
+            raise NoEvidence(f"{doc_label(doc)}中没有找到与问题对应的数字。")
+        fact = ranked[0].fact
+        unit = asked_unit(q)
+        value, shown = fact.value, fact.unit
+        if unit and unit != "%" and fact.unit in {"元", "万元", "亿元"} and unit != fact.unit:
+            value, shown = calc.in_unit(fact.value, fact.unit, unit), unit
+        source = where(cite_fact(fact, doc))
+        text = f"{doc_label(doc)}中写明：“{fact.sentence}”即{calc.fmt(value, shown)}。{source}"
+        return self._answer(q, text, [doc], value, shown, None, [cite_fact(fact, doc)])
+
+    def _text(self, q: str, docs: list[DocumentRecord], drop: list[str]) -> Answer:
+        by_id = {d.doc_id: d for d in docs}
+        for doc in docs:
+            section = self._section_answer(q, doc) or self._definition(q, doc)
+            if section:
+                return section
+        hits = self.retriever.search(q, [d.doc_id for d in docs], k=self.settings.retrieval.top_k + 3)
+        chosen = best_sentences(q, hits, drop, limit=3)
+        if not chosen or chosen[0][2] < 0.34:
+            raise NoEvidence("文件中没有找到回答这个问题的内容。")
+        listing = bool(re.search(r"哪些|职能|职责|构成|包括|包含|牌子", q))
+        if listing:
+            hit = chosen[0][0]
+            quote = self._section_text(hit.chunk)
+            citations = [cite_text(hit.chunk, by_id[hit.chunk.provenance.doc_id], quote)]
+        else:
+            picked = chosen[:2]
+            if WHY.search(q) and "原因" not in picked[0][1]:  # the reason is often the next sentence
+                hit, sentence, score = picked[0]
+                after = hit.chunk.text.split(sentence, 1)[-1]
+                following = next((x for x in re.split(r"(?<=[。；！？\n])", after) if x.strip()), "")
+                if "原因" in following:
+                    picked = [(hit, sentence + following.strip(), score)]
+            quote = "".join(dict.fromkeys(s for _, s, _ in picked))
+            citations = [cite_text(h.chunk, by_id[h.chunk.provenance.doc_id], s) for h, s, _ in picked]
+        doc = by_id[chosen[0][0].chunk.provenance.doc_id]
+        text = f"据{doc_label(doc)}：{quote}"
+        return self._answer(q, text, docs, None, None, None, citations)
+
+    def _section_answer(self, q: str, doc: DocumentRecord) -> Answer | None:
+        """“主要职能有哪些”, “包括哪些单位”: the section with that heading, quoted whole."""
+        chunks = self.store.chunks([doc.doc_id])
+        for ask, heading in SECTION_INTENTS:  # most specific heading first
+            if not ask.search(q):
+                continue
+            for chunk in chunks:
+                if heading.search(chunk.provenance.section_path.split(" > ")[-1]):
+                    quote = self._section_text(chunk)
+                    if len(quote) < 40:  # a heading repeated in a contents list
+                        continue
+                    text = f"据{doc_label(doc)}：{quote}"
+                    return self._answer(q, text, [doc], None, None, None, [cite_text(chunk, doc, quote)])
+        return None
+
+    def _definition(self, q: str, doc: DocumentRecord) -> Answer | None:
+        """“机关运行经费指什么”: the 名词解释 entry of the term, as printed."""
+        if not DEFINE.search(q):
+            return None
+        quoted = re.findall(r"[“\"]([^”\"]{2,20})[”\"]", q)
+        terms = quoted or [t.concept.name.strip("“”") for t in self._targets(q, doc) if t.concept]
+        text = self.store.document_text(doc.doc_id)
+        for term in terms:
+            m = re.search(rf"“?{re.escape(term.strip('“”'))}”?\s*[：:]\s*(?:是|指)?[^\n]*", text)
+            if m:
+                chunk = next(
+                    (
+                        c
+                        for c in self.store.chunks([doc.doc_id])
+                        if (c.provenance.char_start or 0) <= m.start() < (c.provenance.char_end or 0)
+                    ),
+                    None,
+                )
+                if chunk is None:
+                    continue
+                quote = m.group(0)[:400]
+                return self._answer(
+                    q,
+                    f"据{doc_label(doc)}的名词解释：{quote}",
+                    [doc],
+                    None,
+                    None,
+                    None,
+                    [cite_text(chunk, doc, quote)],
+                )
+        return None
+
+    def _section_text(self, chunk: Chunk, limit: int = 700) -> str:
+        """The passage and what follows it in its section and sub-sections (lists run over chunks)."""
+        start = chunk.provenance.char_start or 0
+        text = self.store.document_text(chunk.provenance.doc_id)
+        section_end = len(text)
+        path = chunk.provenance.section_path
+        for c in self.store.chunks([chunk.provenance.doc_id]):
+            if not c.provenance.section_path.startswith(path) and (c.provenance.char_start or 0) > start:
+                section_end = min(section_end, c.provenance.char_start or section_end)
+        body = text[start : min(section_end, start + limit)].strip()
+        if len(body) < 40 and section_end < len(text):  # a bare heading: take the next section too
+            body = text[start : start + limit].strip()
+        return body
+
+    # ----- composing -------------------------------------------------------------------------------
