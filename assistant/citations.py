@@ -12,12 +12,19 @@ def row_name(cell: TableCell) -> str:
     return f"{cell.code} {label}".strip() if cell.code else label
 
 
+def _of(doc: DocumentRecord) -> dict[str, object]:
+    """The document fields every citation carries."""
+    return {
+        "doc_id": doc.doc_id,
+        "source_file": doc.source_file,
+        "department": doc.department,
+        "year": doc.year,
+    }
+
+
 def cite_cell(cell: TableCell, table: TableRecord, doc: DocumentRecord) -> Citation:
     return Citation(
-        doc_id=doc.doc_id,
-        source_file=doc.source_file,
-        department=doc.department,
-        year=doc.year,
+        **_of(doc),
         page=cell.provenance.page,
         kind="table",
         table=table.title,
@@ -31,10 +38,7 @@ def cite_cell(cell: TableCell, table: TableRecord, doc: DocumentRecord) -> Citat
 
 def cite_table_note(table: TableRecord, doc: DocumentRecord) -> Citation:
     return Citation(
-        doc_id=doc.doc_id,
-        source_file=doc.source_file,
-        department=doc.department,
-        year=doc.year,
+        **_of(doc),
         page=table.page_start,
         kind="table",
         table=table.title,
@@ -46,10 +50,7 @@ def cite_table_note(table: TableRecord, doc: DocumentRecord) -> Citation:
 
 def cite_fact(fact: Fact, doc: DocumentRecord) -> Citation:
     return Citation(
-        doc_id=doc.doc_id,
-        source_file=doc.source_file,
-        department=doc.department,
-        year=doc.year,
+        **_of(doc),
         page=fact.provenance.page,
         kind="text",
         quote=fact.sentence,
@@ -59,10 +60,7 @@ def cite_fact(fact: Fact, doc: DocumentRecord) -> Citation:
 
 def cite_text(chunk: Chunk, doc: DocumentRecord, quote: str | None = None) -> Citation:
     return Citation(
-        doc_id=doc.doc_id,
-        source_file=doc.source_file,
-        department=doc.department,
-        year=doc.year,
+        **_of(doc),
         page=chunk.provenance.page,
         kind="text",
         quote=quote or chunk.text,

@@ -410,7 +410,18 @@ def _cell(r: sqlite3.Row) -> TableCell:
         raw=r["raw"],
         value=None if r["value"] is None else Decimal(r["value"]),
         unit=r["unit"],
-        provenance=Provenance(doc_id=r["doc_id"], page=r["page"], section_path=r["section_path"]),
+        provenance=_provenance(r),
+    )
+
+
+def _provenance(r: sqlite3.Row) -> Provenance:
+    keys = r.keys()
+    return Provenance(
+        doc_id=r["doc_id"],
+        page=r["page"],
+        section_path=r["section_path"],
+        char_start=r["char_start"] if "char_start" in keys else None,
+        char_end=r["char_end"] if "char_end" in keys else None,
     )
 
 
@@ -422,28 +433,12 @@ def _fact(r: sqlite3.Row) -> Fact:
         unit=r["unit"],
         raw=r["raw"],
         sentence=r["sentence"],
-        provenance=Provenance(
-            doc_id=r["doc_id"],
-            page=r["page"],
-            section_path=r["section_path"],
-            char_start=r["char_start"],
-            char_end=r["char_end"],
-        ),
+        provenance=_provenance(r),
     )
 
 
 def _chunk(r: sqlite3.Row) -> Chunk:
-    return Chunk(
-        chunk_id=r["chunk_id"],
-        text=r["text"],
-        provenance=Provenance(
-            doc_id=r["doc_id"],
-            page=r["page"],
-            section_path=r["section_path"],
-            char_start=r["char_start"],
-            char_end=r["char_end"],
-        ),
-    )
+    return Chunk(chunk_id=r["chunk_id"], text=r["text"], provenance=_provenance(r))
 
 
 def dump_json(obj: Any) -> str:
