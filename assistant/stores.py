@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,7 @@ CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 """
 
 CHROMA_MAX_BATCH = 5000
+DOC_CACHE_SIZE = 256  # (kind, doc_id) entries kept in memory
 
 
 class Store:
@@ -74,6 +76,7 @@ class Store:
             raise ConfigError(f"cannot create store folder {root}: {exc}") from exc
         self._lock = threading.RLock()
         self._local = threading.local()
+        self._doc_cache: OrderedDict[tuple[str, str], list[Any]] = OrderedDict()
         self._path = root / "budgetqa.sqlite"
         self._db = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
@@ -138,6 +141,17 @@ class Store:
 
     # ----- reads -----------------------------------------------------------------------------------
     def documents(self) -> list[DocumentRecord]:
+        """All documents; cached per thread until any connection, in any process, commits a write
+        (SQLite's data_version tells), since the answer path asks on every question."""
+        key = self._read().execute("PRAGMA data_version").fetchone()[0]
+        cached = getattr(self._local, "docs", None)
+        if cached is not None and cached[0] == key:
+            return list(cached[1])
+        docs = self._documents()
+        self._local.docs = (key, docs)
+        return list(docs)
+
+    def _documents(self) -> list[DocumentRecord]:
         rows = (
             self._read()
             .execute(
@@ -165,11 +179,34 @@ class Store:
         )
         return [r[0] for r in rows]
 
+    def _per_doc(self, kind: str, doc_id: str, load: Callable[[], list[Any]]) -> list[Any]:
+        """Rows of one document never change (a new version is a new doc_id): cache them, LRU."""
+        key = (kind, doc_id)
+        with self._lock:
+            if key in self._doc_cache:
+                self._doc_cache.move_to_end(key)
+                return self._doc_cache[key]
+        rows = load()
+        with self._lock:
+            self._doc_cache[key] = rows
+            while len(self._doc_cache) > DOC_CACHE_SIZE:
+                self._doc_cache.popitem(last=False)
+        return rows
+
     def tables(self, doc_id: str) -> list[TableRecord]:
+        return self._per_doc("tables", doc_id, lambda: self._tables(doc_id))
+
+    def _tables(self, doc_id: str) -> list[TableRecord]:
         rows = self._read().execute("SELECT * FROM tables WHERE doc_id=? ORDER BY seq", (doc_id,)).fetchall()
         return [_table(r) for r in rows]
 
     def cells(self, doc_ids: Sequence[str] | None = None, table_id: str | None = None) -> list[TableCell]:
+        if doc_ids is not None and len(doc_ids) == 1 and table_id is None:
+            doc_id = doc_ids[0]
+            return self._per_doc("cells", doc_id, lambda: self._cells([doc_id], None))
+        return self._cells(doc_ids, table_id)
+
+    def _cells(self, doc_ids: Sequence[str] | None, table_id: str | None) -> list[TableCell]:
         sql, args = "SELECT * FROM cells WHERE 1=1", []
         if doc_ids is not None:
             sql += f" AND doc_id IN ({','.join('?' * len(doc_ids))})"
@@ -181,6 +218,12 @@ class Store:
         return [_cell(r) for r in rows]
 
     def facts(self, doc_ids: Sequence[str] | None = None) -> list[Fact]:
+        if doc_ids is not None and len(doc_ids) == 1:
+            doc_id = doc_ids[0]
+            return self._per_doc("facts", doc_id, lambda: self._facts([doc_id]))
+        return self._facts(doc_ids)
+
+    def _facts(self, doc_ids: Sequence[str] | None) -> list[Fact]:
         sql, args = "SELECT * FROM facts", []
         if doc_ids is not None:
             sql += f" WHERE doc_id IN ({','.join('?' * len(doc_ids))})"
@@ -188,6 +231,12 @@ class Store:
         return [_fact(r) for r in self._read().execute(sql + " ORDER BY fact_id", args).fetchall()]
 
     def chunks(self, doc_ids: Sequence[str] | None = None) -> list[Chunk]:
+        if doc_ids is not None and len(doc_ids) == 1:
+            doc_id = doc_ids[0]
+            return self._per_doc("chunks", doc_id, lambda: self._chunks([doc_id]))
+        return self._chunks(doc_ids)
+
+    def _chunks(self, doc_ids: Sequence[str] | None) -> list[Chunk]:
         sql, args = "SELECT * FROM chunks", []
         if doc_ids is not None:
             sql += f" WHERE doc_id IN ({','.join('?' * len(doc_ids))})"

@@ -137,3 +137,15 @@ def test_orphan_vectors_from_a_crash_are_cleaned_on_open(qa: Assistant, settings
     reopened = Assistant.open(settings=settings)
     assert "ghost:0" not in vector_ids(reopened)
     reopened.close()
+
+
+def test_a_second_handle_sees_writes_made_through_the_first(settings: Settings) -> None:
+    """The app and the CLI may share a store: cached document lists must notice the other's writes."""
+    reader = Assistant.open(settings=settings)
+    writer = Assistant.open(settings=settings)
+    assert reader.documents() == []
+    writer.ingest([TXT])
+    assert [d.department for d in reader.documents()] == ["昌吉市商务和工业信息化局"]
+    assert reader.ask("昌吉市商务和工业信息化局2020年“三公”经费是多少？").value == 10.4
+    reader.close()
+    writer.close()
