@@ -110,7 +110,7 @@ def build_app(qa: Assistant) -> gr.Blocks:
     def _plots(doc_id: str) -> list:
         series = [] if doc_id == ALL else qa.charts(doc_id)
         out = []
-        for i in range(4):
+        for i in range(5):
             if i < len(series):
                 s = series[i]
                 frame = pd.DataFrame({"项目": s.labels, f"金额（{s.unit}）": s.values})
@@ -188,7 +188,7 @@ def build_app(qa: Assistant) -> gr.Blocks:
                     xlsx_btn = gr.Button("下载 XLSX")
                 download = gr.File(label="下载文件", elem_id="table-download")
             with gr.Tab("图表", id="charts"):
-                plots = [gr.BarPlot(visible=False, height=320) for _ in range(4)]
+                plots = [gr.BarPlot(visible=False, height=320) for _ in range(5)]
             with gr.Tab("导入文件", id="upload"):
                 files = gr.File(
                     file_count="multiple",

@@ -118,7 +118,12 @@ class Assistant:
         doc = self.store.document(doc_id)
         if doc is None:
             return []
-        series = views.charts(self.store.tables(doc_id), self.store.cells([doc_id]))
+        split = {}
+        for name in ("人员经费", "公用经费"):
+            ev = self.planner.metric(doc, name)
+            if ev is not None and ev.unit in UNIT_FACTORS:
+                split[name] = convert(ev.value, ev.unit, "万元")
+        series = views.charts(self.store.tables(doc_id), self.store.cells([doc_id]), split)
         same = [d for d in self.store.documents() if d.department == doc.department and d.kind == doc.kind]
         totals: dict[str, dict[str, Decimal]] = {}
         for d in same:

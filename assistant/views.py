@@ -141,9 +141,16 @@ def _first_column(cells: Sequence[TableCell]) -> list[TableCell]:
     return list(by_row.values())
 
 
-def charts(tables: Sequence[TableRecord], cells: Sequence[TableCell]) -> list[Series]:
-    """基本支出 by 经济分类 款, 支出 by 功能分类 类, and the 三公 items, where the document has them."""
+def charts(
+    tables: Sequence[TableRecord], cells: Sequence[TableCell], split: dict[str, Decimal] | None = None
+) -> list[Series]:
+    """Where the document has them: 基本支出 as 人员经费 vs 公用经费 (`split`, in 万元) and its largest
+    经济分类 items, 支出 by 功能分类 类, and the 三公 items."""
     out: list[Series] = []
+    if split and len(split) == 2:
+        out.append(
+            Series("基本支出：人员经费与公用经费", "万元", list(split), [float(v) for v in split.values()])
+        )
     by_type = {t.table_type: t for t in reversed(tables)}
 
     def table_cells(kind: str) -> list[TableCell]:
@@ -151,17 +158,17 @@ def charts(tables: Sequence[TableRecord], cells: Sequence[TableCell]) -> list[Se
         return [c for c in cells if t and c.table_id == t.table_id and c.value is not None]
 
     basic = table_cells("basic_expenditure")
-    rows = [c for c in _first_column(basic) if c.code and len(c.code) == 5 and c.value]
+    rows = sorted(
+        (c for c in _first_column(basic) if c.code and len(c.code) == 5 and c.value),
+        key=lambda c: -(c.value or 0),
+    )
     if rows:
-        unit = rows[0].unit or ""
-        out.append(
-            Series(
-                "基本支出构成（经济分类）",
-                unit,
-                [row_name(c) for c in rows],
-                [float(c.value or 0) for c in rows],
-            )
+        top, rest = rows[:10], rows[10:]
+        labels = [row_name(c) for c in top] + ([f"其余{len(rest)}项"] if rest else [])
+        values = [float(c.value or 0) for c in top] + (
+            [float(sum(c.value or 0 for c in rest))] if rest else []
         )
+        out.append(Series("基本支出最大的10个经济分类科目", rows[0].unit or "", labels, values))
     spend = table_cells("expenditure") or table_cells("general_budget_expenditure")
     rows = [c for c in _first_column(spend) if c.code and len(c.code) == 3 and c.value]
     if rows:

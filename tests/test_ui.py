@@ -145,6 +145,10 @@ def test_tables_tab_shows_units_and_downloads(app_url: str, browser) -> None:
     link = page.locator("#table-download a").first
     link.wait_for(timeout=30_000)
     assert ".xlsx" in (link.get_attribute("href") or "") + link.inner_text()
+    page.get_by_role("tab", name="图表").click()
+    page.get_by_text("“三公”经费构成").first.wait_for(timeout=30_000)  # a chart of the selected document
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "ui_charts.png"), full_page=True)
     page.close()
 
 
