@@ -158,7 +158,7 @@ def _header_count(grid: Grid) -> int:
         if _is_index_row(row):
             continue
         cells = [squash(v) for v in row]
-        if any(is_amount(v) and not re.fullmatch(r"\d{1,3}", v) for v in cells):
+        if any(is_amount(v) for v in cells):
             return r
         if (
             cells

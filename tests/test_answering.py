@@ -82,7 +82,10 @@ def test_chart_series_come_from_cited_figures(corpus_qa: Assistant) -> None:
     doc = next(d for d in corpus_qa.documents() if d.year == 2024 and d.kind == "budget")
     series = {s.title: s for s in corpus_qa.charts(doc.doc_id)}
     split = series["基本支出：人员经费与公用经费"]
-    assert dict(zip(split.labels, split.values, strict=True)) == {"人员经费": 8853.7451, "公用经费": 1116.8569}
+    assert dict(zip(split.labels, split.values, strict=True)) == {
+        "人员经费": 8853.7451,
+        "公用经费": 1116.8569,
+    }
     three = series["“三公”经费构成"]
     assert dict(zip(three.labels, three.values, strict=True))["购置费"] == 25.0  # gold 05 p31
     yoy = next(s for t, s in series.items() if "历年对比" in t)
