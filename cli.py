@@ -100,6 +100,44 @@ def ask(
         console.print(escape(f"  [{c.key}] {where}：{c.quote[:120]}"))
 
 
+@app.command()
+def audit(
+    store: StoreOpt = DEFAULT_STORE,
+    doc: Annotated[
+        str | None, typer.Option("--doc", help="doc_id (prefix) or department; default: all.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Where each disclosure disagrees with itself (sums, tables vs tables, 说明 vs tables)."""
+    qa = _open(store)
+    docs = [d for d in qa.documents() if not doc or d.doc_id.startswith(doc) or doc in d.department]
+    report = {d.doc_id: qa.audit(d.doc_id) for d in docs}
+    if as_json:
+        payload = [
+            {
+                "doc_id": d.doc_id,
+                "department": d.department,
+                "year": d.year,
+                "findings": [
+                    {
+                        "check": f.check,
+                        "message": f.message,
+                        "citations": [c.model_dump(mode="json") for c in f.citations],
+                    }
+                    for f in report[d.doc_id]
+                ],
+            }
+            for d in docs
+        ]
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=1))
+        return
+    for d in docs:
+        findings = report[d.doc_id]
+        console.print(f"[bold]{d.department} {d.year}[/bold]: {len(findings)} 处不一致")
+        for f in findings:
+            console.print(escape(f"  [{f.check}] {f.message}"))
+
+
 @app.command("eval")
 def evaluate(
     testset: Annotated[Path | None, typer.Option("--testset", help="JSONL or CSV test set.")] = None,

@@ -16,6 +16,7 @@ from assistant.compose import Evidence, same_unit, where
 from assistant.lookup import Target, find_targets
 from assistant.question import (
     CHANGE,
+    CONSISTENCY,
     COUNT,
     DIFF,
     SHARE,
@@ -66,6 +67,8 @@ class Planner(TextSteps, StatedSteps):
     def _plan(self, question: str, docs: list[DocumentRecord]) -> Answer:
         q = question
         drop = doc_words(docs)
+        if CONSISTENCY.search(q):
+            return self._consistency(q, docs, drop)
         if WHY.search(q) or (TEXT.search(q) and not COUNT.search(q) and not asked_unit(q)):
             return self._text(q, docs, drop)
         # Figures the 说明 states item by item (执行数 vs 预算安排, 年初预算 vs 决算): the newest document

@@ -11,6 +11,7 @@ from openpyxl import Workbook
 
 from assistant import views
 from assistant.agent import Planner
+from assistant.audit import Finding
 from assistant.backends import build_embedder
 from assistant.errors import AssistantError
 from assistant.ports import Embedder
@@ -144,6 +145,13 @@ class Assistant:
         if table is None:
             raise AssistantError(f"no table {table_id}")
         return table
+
+    def audit(self, doc_id: str) -> list[Finding]:
+        """Where one disclosure disagrees with itself: sums, tables against tables, 说明 against tables."""
+        doc = self.store.document(doc_id)
+        if doc is None:
+            raise AssistantError(f"no document {doc_id}")
+        return self.planner.audit(doc)
 
     def warm_up(self) -> None:
         """Load the tokenizer and embedding model now rather than on the first question."""

@@ -21,6 +21,7 @@ WHY = re.compile(r"为什么|原因|为何|怎么回事")
 TEXT = re.compile(
     r"哪些|什么|是谁|指什么|定义|意思|职能|职责|构成|包括|包含|介绍|级别|牌子|一致|对吗|矛盾|怎么"
 )
+CONSISTENCY = re.compile(r"矛盾|一致|前后|对吗|对不对|是否正确|有没有错|有误|核对|不符|自洽")
 DEFINE = re.compile(r"指什么|是什么意思|什么意思|怎么定义|如何定义|定义|是指什么|名词解释")
 # Questions answered by a whole section, and the headings of that section.
 SECTION_INTENTS = [

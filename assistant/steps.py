@@ -9,6 +9,7 @@ import re
 from collections.abc import Sequence
 from decimal import Decimal
 
+from assistant.audit import Finding, audit
 from assistant.citations import cite_cell, cite_fact, cite_table_note, doc_label, number_keys
 from assistant.compose import Evidence, cell_label
 from assistant.lookup import CONCEPTS, Target, column_targets, find_targets, infer_unit, select_cells
@@ -44,6 +45,16 @@ class Steps:
             return None
 
     # ----- table lookups -------------------------------------------------------------------------
+    def audit(self, doc: DocumentRecord) -> list[Finding]:
+        """Self-consistency findings of one document (see audit.py)."""
+        return audit(
+            doc,
+            self.store.document_text(doc.doc_id),
+            self.store.tables(doc.doc_id),
+            self.store.cells([doc.doc_id]),
+            self.store.facts([doc.doc_id]),
+        )
+
     def _targets(self, q: str, doc: DocumentRecord) -> list[Target]:
         return find_targets(strip_names(q, [doc]), self.store.cells([doc.doc_id]))
 

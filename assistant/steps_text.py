@@ -7,13 +7,46 @@ import re
 from assistant import calc
 from assistant.citations import cite_fact, cite_text, doc_label
 from assistant.compose import where
-from assistant.narrative import best_sentences, rank_facts
+from assistant.narrative import best_sentences, keywords, rank_facts
 from assistant.question import DEFINE, SECTION_INTENTS, WHY, asked_unit, has_specific_word, main_target
 from assistant.steps import NoEvidence, Steps
 from assistant.types import Answer, Chunk, DocumentRecord
 
+_AUDIT_WORDS = frozenset(  # words of the question about checking, not about what to check
+    "矛盾 一致 前后 是否 正确 核对 不符 有误 数字 列出 说明 编制 这份 公开 金额 科目 名称 预算表".split()
+)
+
 
 class TextSteps(Steps):
+    def _consistency(self, q: str, docs: list[DocumentRecord], drop: list[str]) -> Answer:
+        """“这份公开有没有前后矛盾？”: the audit's findings closest to the question, with their sources."""
+        words = [w for w in keywords(q, drop) if w not in _AUDIT_WORDS]
+        lines, citations = [], []
+        for doc in docs:
+            findings = self.audit(doc)
+            hits = {f.message: sum(w in f.message for w in words) for f in findings}
+            best = max(hits.values(), default=0)
+            relevant = [f for f in findings if hits[f.message] == best > 0] if words else findings
+            for f in relevant or []:
+                lines.append(f"{doc_label(doc)}：{f.message}")
+                citations.extend(f.citations)
+        if not lines:
+            checked = (
+                "表内合计与明细、总表与明细表、功能分类与经济分类、说明与表格、说明中的增减比例和比较年份"
+            )
+            subject = f"与“{'、'.join(words)}”有关的" if words else ""
+            text = f"已核对{checked}，未发现{subject}前后不一致之处。"
+            return self._answer(q, text, docs, None, None, None, [])
+        return self._answer(
+            q,
+            "发现以下不一致：\n" + "\n".join(f"{i + 1}. {x}" for i, x in enumerate(lines)),
+            docs,
+            None,
+            None,
+            None,
+            citations,
+        )
+
     def _figure(self, q: str, doc: DocumentRecord, drop: list[str]) -> Answer:
         facts = self.store.facts([doc.doc_id])
         targets = self._targets(q, doc)
