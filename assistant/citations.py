@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from assistant.types import Chunk, Citation, DocumentRecord, Fact, TableCell, TableRecord
 
 
@@ -83,7 +81,3 @@ def number_keys(citations: list[Citation]) -> list[Citation]:
 
 def doc_label(doc: DocumentRecord) -> str:
     return f"{doc.department}{doc.year}年{'决算' if doc.kind == 'final_accounts' else '预算'}"
-
-
-def docs_by_id(docs: list[DocumentRecord]) -> Mapping[str, DocumentRecord]:
-    return {d.doc_id: d for d in docs}

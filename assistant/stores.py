@@ -8,7 +8,6 @@ with SQLite) and are removed on the next open.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from collections import OrderedDict
@@ -488,7 +487,3 @@ def _fact(r: sqlite3.Row) -> Fact:
 
 def _chunk(r: sqlite3.Row) -> Chunk:
     return Chunk(chunk_id=r["chunk_id"], text=r["text"], provenance=_provenance(r))
-
-
-def dump_json(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False, default=str)

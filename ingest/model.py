@@ -18,7 +18,6 @@ class Grid:
     origin: list[list[tuple[int, int]]]
     above: list[str] = field(default_factory=list)  # text lines between the previous grid and this one
     below: list[str] = field(default_factory=list)  # text lines after the grid, up to the next one
-    columns_known: bool = True  # False for flattened text, where blank cells vanished
     col_bounds: list[tuple[float, float]] = field(default_factory=list)  # x extent of each column (PDF)
 
     @property
@@ -56,7 +55,6 @@ class Grid:
             origin=origin,
             above=self.above,
             below=self.below,
-            columns_known=self.columns_known,
             col_bounds=list(bounds),
         )
 

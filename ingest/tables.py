@@ -111,7 +111,6 @@ def group_grids(grids: list[Grid]) -> list[_Table]:
                 origin=[[(r - rows_to_drop, c) for r, c in row] for row in grid.origin[rows_to_drop:]],
                 above=grid.above,
                 below=grid.below,
-                columns_known=grid.columns_known,
             )
         tables[-1].pieces.append(grid)
         tables[-1].notes.extend(ln for ln in grid.below if _NOTE.match(squash(ln)))
