@@ -12,22 +12,18 @@ from datetime import datetime
 from pathlib import Path
 
 from assistant import Assistant
-from eval.dataset import load_testset
+from eval.dataset import EvalCase, load_testset
 from eval.run import RUNS
 
 
-def corpus_files(corpus: Path) -> list[Path]:
-    """The main file of each corpus folder (the one its provenance describes)."""
-    files = []
-    for folder in sorted(p for p in corpus.iterdir() if p.is_dir()):
-        candidates = [
-            f
-            for f in sorted(folder.iterdir())
-            if f.suffix in {".pdf", ".html", ".txt"} and f.name not in {"text.txt", "review_checklist.txt"}
-        ]
-        if candidates:
-            files.append(min(candidates, key=lambda f: (f.suffix == ".txt", f.name)))
-    return files
+def corpus_files(corpus: Path, cases: list[EvalCase] | None = None) -> list[Path]:
+    """The documents the test set names (its `docs` field), found by file name under the corpus folder."""
+    names = {name for case in (cases if cases is not None else load_testset()) for name in case.docs}
+    found = {f.name: f for f in sorted(corpus.rglob("*")) if f.is_file() and f.name in names}
+    missing = names - set(found)
+    if missing:
+        raise FileNotFoundError(f"test-set documents not under {corpus}: {sorted(missing)}")
+    return [found[n] for n in sorted(found)]
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -122,3 +122,10 @@ def test_cli_eval_writes_run_report_and_compares(corpus_qa: Assistant, tmp_path:
     assert len(runs) == 2 and json.loads(runs[0].read_text(encoding="utf-8").splitlines()[0])["baselines"]
     compared = CliRunner().invoke(app, ["eval", "--compare", str(runs[0]), str(runs[1])])
     assert compared.exit_code == 0 and "all" in compared.output
+
+
+def test_make_eval_ingests_exactly_the_documents_the_test_set_names(corpus_dir: Path) -> None:
+    from eval.bench import corpus_files
+    from tests.gold import corpus_file, load_gold
+
+    assert {p.resolve() for p in corpus_files(corpus_dir)} == {corpus_file(g).resolve() for g in load_gold()}
