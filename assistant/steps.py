@@ -106,7 +106,10 @@ class Steps:
             if unit is None:
                 raise NoEvidence(f"《{table.title}》未标明单位，无法确定金额的单位。")
             note = f"（该表未标明单位，按其合计与《{source}》相同推定为{unit}）"
-        return Evidence(cell.value or Decimal(0), unit, label + note, [cite_cell(cell, table, doc)], doc)
+        citations = [cite_cell(cell, table, doc)]
+        if table.empty and table.note:  # a blank cell of a table published empty: cite why it is empty
+            citations.append(cite_table_note(table, doc))
+        return Evidence(cell.value or Decimal(0), unit, label + note, citations, doc)
 
     def _answer(
         self,

@@ -49,7 +49,9 @@ def test_change_between_two_years_cites_both(corpus_qa: Assistant) -> None:
 def test_empty_table_answers_zero_citing_its_note(corpus_qa: Assistant) -> None:
     answer = corpus_qa.ask("万里街道2024年政府性基金预算支出是多少？")
     assert answer.status == "answered" and answer.value == 0
-    assert "空表" in answer.citations[0].quote or answer.citations[0].quote in {"", "0", "（空白，即0）"}
+    cell, note = answer.citations  # gold 05: 政府性基金 table p27, published empty with a 注
+    assert (cell.page, cell.quote, cell.row) == (27, "（空白，即0）", "合计") and "政府性基金" in cell.table
+    assert "本表为空表" in note.quote and note.page == 27
 
 
 def test_refuses_years_and_people_it_does_not_hold(corpus_qa: Assistant) -> None:
