@@ -49,9 +49,19 @@ class Assistant:
         backend = embedder or build_embedder(settings.embedding)
         return cls(Store(settings.paths.store, settings, backend), settings)
 
-    def ingest(self, paths: Iterable[str | Path], progress: Progress | None = None) -> IngestReport:
-        """Ingest files or folders. Never raises for a bad file: each FileResult says what happened."""
-        return build(paths, self.store, self.settings, progress)
+    def ingest(
+        self,
+        paths: Iterable[str | Path],
+        progress: Progress | None = None,
+        replace: bool = False,
+        as_one: bool = False,
+    ) -> IngestReport:
+        """Ingest files or folders. Never raises for a bad file: each FileResult says what happened.
+
+        A stored document is replaced only by a new version of its own file; `replace=True` also
+        replaces documents of the same department, year, kind and scope. `as_one=True` makes the given
+        files one disclosure (a 说明 file and a 报表 file)."""
+        return build(paths, self.store, self.settings, progress, replace=replace, as_one=as_one)
 
     def documents(self) -> list[DocumentRecord]:
         return self.store.documents()

@@ -10,20 +10,21 @@ def row_name(cell: TableCell) -> str:
     return f"{cell.code} {label}".strip() if cell.code else label
 
 
-def _of(doc: DocumentRecord) -> dict[str, object]:
-    """The document fields every citation carries."""
+def _of(doc: DocumentRecord, page: int | None) -> dict[str, object]:
+    """The document fields every citation carries, and the file and page inside it the page is on."""
+    source_file, local_page = doc.locate(page)
     return {
         "doc_id": doc.doc_id,
-        "source_file": doc.source_file,
+        "source_file": source_file,
         "department": doc.department,
         "year": doc.year,
+        "page": local_page,
     }
 
 
 def cite_cell(cell: TableCell, table: TableRecord, doc: DocumentRecord) -> Citation:
     return Citation(
-        **_of(doc),
-        page=cell.provenance.page,
+        **_of(doc, cell.provenance.page),
         kind="table",
         table=table.title,
         row=row_name(cell) or None,
@@ -36,8 +37,7 @@ def cite_cell(cell: TableCell, table: TableRecord, doc: DocumentRecord) -> Citat
 
 def cite_table_note(table: TableRecord, doc: DocumentRecord) -> Citation:
     return Citation(
-        **_of(doc),
-        page=table.page_start,
+        **_of(doc, table.page_start),
         kind="table",
         table=table.title,
         row=None,
@@ -48,8 +48,7 @@ def cite_table_note(table: TableRecord, doc: DocumentRecord) -> Citation:
 
 def cite_fact(fact: Fact, doc: DocumentRecord) -> Citation:
     return Citation(
-        **_of(doc),
-        page=fact.provenance.page,
+        **_of(doc, fact.provenance.page),
         kind="text",
         quote=fact.sentence,
         section=fact.provenance.section_path or None,
@@ -58,8 +57,7 @@ def cite_fact(fact: Fact, doc: DocumentRecord) -> Citation:
 
 def cite_text(chunk: Chunk, doc: DocumentRecord, quote: str | None = None) -> Citation:
     return Citation(
-        **_of(doc),
-        page=chunk.provenance.page,
+        **_of(doc, chunk.provenance.page),
         kind="text",
         quote=quote or chunk.text,
         section=chunk.provenance.section_path or None,

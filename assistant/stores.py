@@ -8,6 +8,7 @@ with SQLite) and are removed on the next open.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections import OrderedDict
@@ -22,14 +23,24 @@ from chromadb.config import Settings as ChromaSettings
 from assistant.errors import ConfigError, IndexMismatchError
 from assistant.ports import Embedder
 from assistant.settings import Settings
-from assistant.types import Chunk, DocumentBundle, DocumentRecord, Fact, Provenance, TableCell, TableRecord
+from assistant.types import (
+    Chunk,
+    DocumentBundle,
+    DocumentRecord,
+    Fact,
+    Provenance,
+    SourceFile,
+    TableCell,
+    TableRecord,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
   doc_id TEXT PRIMARY KEY, source_file TEXT NOT NULL, title TEXT NOT NULL, department TEXT NOT NULL,
   region TEXT, year INTEGER NOT NULL, kind TEXT NOT NULL, scope TEXT, published TEXT, pages INTEGER,
-  format TEXT NOT NULL, text TEXT NOT NULL DEFAULT '', ingested_at TEXT DEFAULT CURRENT_TIMESTAMP
+  format TEXT NOT NULL, text TEXT NOT NULL DEFAULT '', ingested_at TEXT DEFAULT CURRENT_TIMESTAMP,
+  scope_label TEXT, source_files TEXT NOT NULL DEFAULT '[]'
 );
 CREATE TABLE IF NOT EXISTS tables (
   table_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
@@ -165,18 +176,24 @@ class Store:
     def document(self, doc_id: str) -> DocumentRecord | None:
         return next((d for d in self.documents() if d.doc_id == doc_id), None)
 
-    def find_replaced(self, source_file: str, record: DocumentRecord) -> list[str]:
-        """Ids of stored documents the new one replaces: same path, or same department/year/kind/scope."""
-        rows = (
-            self._read()
-            .execute(
-                """SELECT doc_id FROM documents WHERE doc_id != ? AND (source_file = ? OR
-               (department = ? AND year = ? AND kind = ? AND coalesce(scope,'') = coalesce(?,'')))""",
-                (record.doc_id, source_file, record.department, record.year, record.kind, record.scope),
-            )
-            .fetchall()
-        )
-        return [r[0] for r in rows]
+    def same_files(self, record: DocumentRecord) -> list[DocumentRecord]:
+        """Stored documents ingested from one of the same files (paths): a new version of them."""
+        paths = {f.path for f in record.source_files} | {record.source_file}
+        return [
+            d
+            for d in self.documents()
+            if d.doc_id != record.doc_id and paths & ({f.path for f in d.source_files} | {d.source_file})
+        ]
+
+    def look_alike(self, record: DocumentRecord) -> list[DocumentRecord]:
+        """Stored documents with the same department, year, kind and scope: maybe the same disclosure."""
+        return [
+            d
+            for d in self.documents()
+            if d.doc_id != record.doc_id
+            and (d.department, d.year, d.kind, d.scope)
+            == (record.department, record.year, record.kind, record.scope)
+        ]
 
     def _per_doc(self, kind: str, doc_id: str, load: Callable[[], list[Any]]) -> list[Any]:
         """Rows of one document never change (a new version is a new doc_id): cache them, LRU."""
@@ -309,7 +326,7 @@ class Store:
         d = b.document
         self._db.execute(
             "INSERT INTO documents (doc_id, source_file, title, department, region, year, kind, scope, "
-            "published, pages, format, text) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            "published, pages, format, text, scope_label, source_files) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 d.doc_id,
                 d.source_file,
@@ -323,6 +340,8 @@ class Store:
                 d.pages,
                 d.format,
                 b.text,
+                d.scope_label,
+                json.dumps([f.model_dump() for f in d.source_files], ensure_ascii=False),
             ),
         )
         self._db.executemany(
@@ -415,6 +434,8 @@ def _document(r: sqlite3.Row) -> DocumentRecord:
     return DocumentRecord(
         doc_id=r["doc_id"],
         source_file=r["source_file"],
+        source_files=tuple(SourceFile(**f) for f in json.loads(r["source_files"] or "[]")),
+        scope_label=r["scope_label"],
         title=r["title"],
         department=r["department"],
         region=r["region"],

@@ -21,22 +21,44 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+class SourceFile(_Model):
+    """One file of a disclosure; a disclosure published as 说明 + 报表 has two."""
+
+    path: str = Field(description="Absolute path of the file as ingested.")
+    sha256: str = Field(description="sha256 of its bytes.")
+    first_page: int = Field(default=1, description="Document page number of its first page.")
+    pages: int | None = Field(default=None, description="Its page count (null for text/HTML).")
+
+
 class DocumentRecord(_Model):
     """One ingested disclosure (公开文件)."""
 
-    doc_id: str = Field(description="sha256 of the file's bytes.")
-    source_file: str = Field(description="Path as given to ingest.")
+    doc_id: str = Field(description="sha256 of the file's bytes (of the files' hashes for several files).")
+    source_file: str = Field(description="Absolute path of the (first) file.")
+    source_files: tuple[SourceFile, ...] = Field(
+        default=(), description="Every file of the disclosure, in document page order."
+    )
     title: str = Field(description="Title as printed (cover or first heading).")
     department: str = Field(description="编制部门 / 单位名称 as printed.")
     region: str | None = Field(default=None, description="Region when stated (上海市普陀区).")
     year: int = Field(description="Fiscal year the disclosure covers.")
     kind: Kind = Field(description="budget 预算 or final_accounts 决算.")
     scope: Scope | None = Field(default=None, description="department 部门 or unit 单位, when stated.")
+    scope_label: str | None = Field(
+        default=None, description="The printed words of the scope (本级, 单位预算)."
+    )
     published: str | None = Field(default=None, description="Publication date when stated (YYYY-MM-DD).")
     pages: int | None = Field(default=None, description="Page count (null for text/HTML).")
     tables: int = Field(default=0, description="Number of tables stored.")
     cells: int = Field(default=0, description="Number of table cells stored.")
     format: Literal["pdf", "text", "html"] = Field(description="Input format.")
+
+    def locate(self, page: int | None) -> tuple[str, int | None]:
+        """The file a document page is in, and its page number inside that file."""
+        for f in reversed(self.source_files):
+            if page is not None and page >= f.first_page:
+                return f.path, page - f.first_page + 1
+        return self.source_file, page
 
 
 class Provenance(_Model):
@@ -109,7 +131,9 @@ class FileResult(_Model):
 
     path: str = Field(description="Path as given.")
     doc_id: str | None = Field(default=None, description="Document id, when the file could be read.")
-    status: Literal["ingested", "unchanged", "replaced", "failed"] = Field(description="What happened.")
+    status: Literal["ingested", "unchanged", "replaced", "failed", "skipped"] = Field(
+        description="What happened (skipped: a file of an unsupported type inside a folder)."
+    )
     message: str = Field(default="", description="One line: why it failed, or what was stored.")
     seconds: float = Field(default=0.0, description="Time spent on this file.")
 

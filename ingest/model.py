@@ -100,3 +100,4 @@ class ParsedDocument:
     first_text: str  # cover / opening text, for metadata
     flat_tables: list[FlatTable] = field(default_factory=list)
     all_text: str = ""  # every text line, tables included (编制部门 lines live beside tables)
+    page_texts: list[str] = field(default_factory=list)  # each page's whole text layer, for metadata

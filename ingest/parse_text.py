@@ -40,7 +40,7 @@ def decode(data: bytes) -> str:
             pass
     best = from_bytes(data).best()
     if best is None:
-        raise ParseError("text in an unknown encoding")
+        raise ParseError("无法识别的文字编码")
     return str(best)
 
 
@@ -53,20 +53,30 @@ def html_to_text(html: str) -> str:
     return soup.get_text("\n")
 
 
+def sniff_html(data: bytes) -> bool:
+    """An HTML page, whatever its name says (crawlers save web pages as .pdf)."""
+    head = data[:2000].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html")) or b"<html" in head
+
+
 def parse_text_file(path: Path) -> ParsedDocument:
     data = path.read_bytes()
     if not data.strip():
-        raise ParseError("empty file")
+        raise ParseError("空文件")
     text = decode(data)
     fmt = "text"
-    if path.suffix.lower() in {".html", ".htm"} or re.search(r"<(?:html|body|div|p)\b", text[:2000], re.I):
+    if (
+        path.suffix.lower() in {".html", ".htm"}
+        or sniff_html(data)
+        or re.search(r"<(?:html|body|div|p)\b", text[:2000], re.I)
+    ):
         text = html_to_text(text)
         fmt = "html"
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
     lines = [ln.strip() for ln in text.split("\n")]
     lines = [ln for ln in lines if ln and not _PAGE_NO.match(ln)]
     if sum(len(_CJK.findall(ln)) for ln in lines) < 20:
-        raise ParseError("no Chinese text: not a disclosure")
+        raise ParseError("没有中文文字，不是预算公开文件")
     narrative, tables = _split_tables(lines)
     body = "\n".join(narrative)
     return ParsedDocument(
@@ -78,6 +88,7 @@ def parse_text_file(path: Path) -> ParsedDocument:
         first_text="\n".join(lines[:40]),
         flat_tables=tables,
         all_text="\n".join(lines),
+        page_texts=["\n".join(lines)],
     )
 
 

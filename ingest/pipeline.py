@@ -1,21 +1,30 @@
-"""build: parse -> metadata -> tables -> narrative chunks and facts -> one atomic store write per file."""
+"""build: read each file's text layer and metadata -> group the files of one disclosure -> tables,
+narrative chunks and facts -> one atomic store write per disclosure.
+
+A stored document is replaced only by a new version of the same file(s) (same path) or when the caller
+says so (`replace=True`); two files that merely look alike (same department, year, kind and scope) are
+both kept and the result says so. Nothing is ever lost silently.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.errors import IngestError, ParseError
 from assistant.settings import Settings
 from assistant.stores import Store
-from assistant.types import DocumentBundle, DocumentRecord, FileResult, IngestReport
+from assistant.types import DocumentBundle, DocumentRecord, FileResult, IngestReport, SourceFile
 from ingest.chunk import build_narrative, chunk_narrative, extract_facts
+from ingest.grouping import group_files
+from ingest.metadata import Metadata, NotADisclosure, read_metadata
 from ingest.model import ParsedDocument
-from ingest.normalize import extract_metadata
-from ingest.parse_pdf import parse_pdf
-from ingest.parse_text import parse_text_file
+from ingest.normalize import published_date
+from ingest.parse_pdf import parse_pdf, read_text_layer
+from ingest.parse_text import parse_text_file, sniff_html
 from ingest.tables import build_tables
 from ingest.text_tables import build_flat_tables
 
@@ -23,47 +32,85 @@ SUPPORTED = {".pdf", ".txt", ".text", ".html", ".htm"}
 Progress = Callable[[str, str], None]  # (path, stage)
 
 
-def expand_paths(paths: Iterable[str | Path]) -> list[str]:
-    """Files as given; folders expand to the supported files inside them, sorted."""
+def expand_paths(paths: Iterable[str | Path]) -> tuple[list[str], list[str]]:
+    """Files as given; folders expand to the supported files inside them, sorted. Also returns the
+    files a folder held that are not supported, so the report can say they were skipped."""
     out: list[str] = []
+    skipped: list[str] = []
     for p in paths:
         path = Path(p)
         if path.is_dir():
-            out.extend(
-                str(f) for f in sorted(path.rglob("*")) if f.is_file() and f.suffix.lower() in SUPPORTED
-            )
+            for f in sorted(path.rglob("*")):
+                if f.is_file() and not f.name.startswith("."):
+                    (out if f.suffix.lower() in SUPPORTED else skipped).append(str(f))
         else:
             out.append(str(p))
-    return out
+    return out, skipped
 
 
-def parse_file(path: Path) -> ParsedDocument:
-    """Dispatch on content, not only on the name: a PDF is a PDF whatever it is called."""
+@dataclass
+class Prepared:
+    """One file read far enough to know what it is: its bytes' hash, its text layer and its metadata."""
+
+    given: str  # the path as the caller gave it
+    path: Path  # absolute
+    sha256: str
+    page_texts: list[str]
+    meta: Metadata
+    is_pdf: bool
+    narrative_chars: int  # sentence text ("。"): a 说明 file has much, a 报表 file little
+
+
+def prepare(given: str) -> Prepared:
+    """Raises IngestError (in Chinese) for a missing, empty, unreadable or non-disclosure file."""
+    path = Path(given).resolve()
     if not path.is_file():
-        raise ParseError("file not found")
-    with path.open("rb") as fh:
-        magic = fh.read(5)
-    if magic == b"%PDF-" or path.suffix.lower() == ".pdf":
-        return parse_pdf(path)
-    if path.suffix.lower() not in SUPPORTED:
-        raise ParseError(f"unsupported file type {path.suffix or '(none)'}: use PDF, TXT or HTML")
-    return parse_text_file(path)
+        raise ParseError("文件不存在")
+    data = path.read_bytes()
+    if not data.strip():
+        raise ParseError("空文件")
+    is_pdf = data[:5] == b"%PDF-"
+    html = not is_pdf and sniff_html(data)
+    if path.suffix.lower() not in SUPPORTED and not is_pdf:
+        raise ParseError(f"不支持的文件类型 {path.suffix or '（无扩展名）'}：请用 PDF、TXT 或 HTML")
+    page_texts = read_text_layer(path) if is_pdf else parse_text_file(path).page_texts
+    try:
+        meta = read_metadata(page_texts)
+    except NotADisclosure as exc:
+        if html and path.suffix.lower() == ".pdf":
+            raise ParseError(f"这是网页（HTML），扩展名却是 .pdf；{exc}") from exc
+        raise ParseError(str(exc)) from exc
+    return Prepared(
+        given=given,
+        path=path,
+        sha256=hashlib.sha256(data).hexdigest(),
+        page_texts=page_texts,
+        meta=meta,
+        is_pdf=is_pdf,
+        narrative_chars=sum(t.count("。") for t in page_texts),
+    )
+
+
+def parse_one(p: Prepared) -> ParsedDocument:
+    return parse_pdf(p.path, p.page_texts) if p.is_pdf else parse_text_file(p.path)
 
 
 def build_bundle(
-    path: Path, source_file: str, doc_id: str, settings: Settings, progress: Progress | None = None
+    group: list[Prepared], doc_id: str, settings: Settings, progress: Progress | None = None
 ) -> DocumentBundle:
-    """Everything stored for one file; raises IngestError when it is not a readable disclosure."""
+    """Everything stored for one disclosure (one or several files)."""
+    first = group[0]
 
     def stage(name: str) -> None:
         if progress:
-            progress(source_file, name)
+            progress(first.given, name)
 
     stage("parse")
-    parsed = parse_file(path)
-    meta = extract_metadata(parsed)
-    if meta is None:
-        raise ParseError("not a budget disclosure: no department/year/预算 or 决算 title found")
+    parsed_files = [parse_one(p) for p in group]
+    meta = _merged_meta(group)
+    if meta.year is None:
+        raise ParseError("文件没有写明年度（只有表格、没有说明的文件，请和它的说明文件一起导入）")
+    parsed, source_files = _concatenate(parsed_files, group)
     stage("tables")
     tables, cells = build_tables(parsed.grids, doc_id)
     stage("narrative")
@@ -78,14 +125,16 @@ def build_bundle(
     all_cells = (*cells, *flat_cells)
     record = DocumentRecord(
         doc_id=doc_id,
-        source_file=source_file,
+        source_file=str(first.path),
+        source_files=source_files,
         title=meta.title,
         department=meta.department,
         region=meta.region,
         year=meta.year,
-        kind=meta.kind,
-        scope=meta.scope,
-        published=meta.published,  # type: ignore[arg-type]
+        kind=meta.kind,  # type: ignore[arg-type]
+        scope=meta.scope,  # type: ignore[arg-type]
+        scope_label=meta.scope_label,
+        published=published_date(parsed.first_text),
         pages=parsed.page_count,
         tables=len(all_tables),
         cells=len(all_cells),
@@ -101,65 +150,143 @@ def build_bundle(
     )
 
 
-def ingest_file(
-    store: Store, source_file: str, settings: Settings, progress: Progress | None = None
-) -> FileResult:
-    """Ingest one file; never raises for a bad file (the result says why)."""
+def _merged_meta(group: list[Prepared]) -> Metadata:
+    """The 说明 file's metadata (it has the title), with the year from whichever file states it."""
+    best = max(group, key=lambda p: (p.meta.year is not None, p.narrative_chars))
+    year = best.meta.year or next((p.meta.year for p in group if p.meta.year), None)
+    scope = best.meta.scope or next((p.meta.scope for p in group if p.meta.scope), None)
+    if (year, scope) == (best.meta.year, best.meta.scope):
+        return best.meta
+    return Metadata(**{**best.meta.__dict__, "year": year, "scope": scope})
+
+
+def _concatenate(
+    parsed: list[ParsedDocument], group: list[Prepared]
+) -> tuple[ParsedDocument, tuple[SourceFile, ...]]:
+    """Several files as one document: pages numbered on, each file remembering its first page."""
+    if len(parsed) == 1:
+        p = parsed[0]
+        return p, (SourceFile(path=str(group[0].path), sha256=group[0].sha256, pages=p.page_count),)
+    pages, grids, flat, files = [], [], [], []
+    offset = 0
+    for doc, prep in zip(parsed, group, strict=True):
+        files.append(
+            SourceFile(path=str(prep.path), sha256=prep.sha256, first_page=offset + 1, pages=doc.page_count)
+        )
+        pages += [pg.__class__(page=(pg.page or 1) + offset, text=pg.text) for pg in doc.pages]
+        grids += [g.__class__(**{**g.__dict__, "page": (g.page or 1) + offset}) for g in doc.grids]
+        flat += doc.flat_tables
+        offset += doc.page_count or 1
+    head = parsed[0]
+    merged = ParsedDocument(
+        path=head.path,
+        format=head.format,
+        pages=pages,
+        grids=grids,
+        page_count=offset,
+        first_text="\n".join(d.first_text for d in parsed),
+        flat_tables=flat,
+        all_text="\n".join(d.all_text for d in parsed),
+        page_texts=[t for d in parsed for t in d.page_texts],
+    )
+    return merged, tuple(files)
+
+
+def _failed(given: str, exc: Exception, started: float, doc_id: str | None = None) -> FileResult:
+    message = str(exc) if isinstance(exc, IngestError) else f"读取失败（{type(exc).__name__}: {exc}）"
+    return FileResult(
+        path=given, doc_id=doc_id, status="failed", message=message, seconds=time.perf_counter() - started
+    )
+
+
+def ingest_group(
+    store: Store,
+    group: list[Prepared],
+    settings: Settings,
+    progress: Progress | None = None,
+    replace: bool = False,
+) -> list[FileResult]:
+    """Ingest one disclosure (one or several files); never raises for a bad file."""
     started = time.perf_counter()
-    path = Path(source_file)
-    doc_id = None
-    try:
-        if not path.is_file():
-            raise ParseError("file not found")
-        data = path.read_bytes()
-        if not data.strip():
-            raise ParseError("empty file")
-        doc_id = hashlib.sha256(data).hexdigest()
-        if store.document(doc_id) is not None:
-            return FileResult(
-                path=source_file,
+    hashes = sorted(p.sha256 for p in group)
+    doc_id = hashes[0] if len(hashes) == 1 else hashlib.sha256("".join(hashes).encode()).hexdigest()
+    names = [p.given for p in group]
+    if store.document(doc_id) is not None:
+        return [
+            FileResult(
+                path=n,
                 doc_id=doc_id,
                 status="unchanged",
-                message="already in the store",
+                message="已在库中，未改变",
                 seconds=time.perf_counter() - started,
             )
-        bundle = build_bundle(path, source_file, doc_id, settings, progress)
-        replaces = store.find_replaced(source_file, bundle.document)
+            for n in names
+        ]
+    try:
+        bundle = build_bundle(group, doc_id, settings, progress)
+        same_files = store.same_files(bundle.document)
+        alike = store.look_alike(bundle.document)
+        replaces = same_files + (alike if replace else [])
         if progress:
-            progress(source_file, "index")
-        store.write(bundle, replaces=replaces)
-    except IngestError as exc:
-        return FileResult(
-            path=source_file,
-            doc_id=doc_id,
-            status="failed",
-            message=str(exc),
-            seconds=time.perf_counter() - started,
-        )
+            progress(group[0].given, "index")
+        store.write(bundle, replaces=[d.doc_id for d in replaces])
     except Exception as exc:  # boundary: one bad file must not stop the others
-        return FileResult(
-            path=source_file,
-            doc_id=doc_id,
-            status="failed",
-            message=f"could not be read ({type(exc).__name__}: {exc})",
-            seconds=time.perf_counter() - started,
-        )
+        return [_failed(n, exc, started, doc_id) for n in names]
     d = bundle.document
     summary = (
-        f"{d.department} {d.year} {'决算' if d.kind == 'final_accounts' else '预算'}: "
-        f"{d.tables} tables, {d.cells} cells, {len(bundle.chunks)} passages, {len(bundle.facts)} figures"
+        f"{d.department} {d.year}年{'决算' if d.kind == 'final_accounts' else '预算'}："
+        f"{d.tables} 张表，{d.cells} 个单元格，{len(bundle.chunks)} 段文字，{len(bundle.facts)} 个数字"
     )
-    return FileResult(
-        path=source_file,
-        doc_id=doc_id,
-        status="replaced" if replaces else "ingested",
-        message=summary,
-        seconds=time.perf_counter() - started,
-    )
+    if len(group) > 1:
+        summary += f"（{len(group)} 个文件合为一份公开）"
+    kept = [a for a in alike if a not in replaces]
+    if replaces:
+        summary += "；替换了 " + "、".join(Path(r.source_file).name for r in replaces)
+    if kept:
+        summary += "；注意：库中已有看起来相同的公开（部门、年度、类型相同），两份都保留：" + "、".join(
+            Path(a.source_file).name for a in kept
+        )
+    return [
+        FileResult(
+            path=n,
+            doc_id=doc_id,
+            status="replaced" if replaces else "ingested",
+            message=summary,
+            seconds=time.perf_counter() - started,
+        )
+        for n in names
+    ]
 
 
 def build(
-    paths: Iterable[str | Path], store: Store, settings: Settings, progress: Progress | None = None
+    paths: Iterable[str | Path],
+    store: Store,
+    settings: Settings,
+    progress: Progress | None = None,
+    replace: bool = False,
+    as_one: bool = False,
 ) -> IngestReport:
-    """Ingest every path (folders expanded); one FileResult per file, in order."""
-    return IngestReport(files=tuple(ingest_file(store, p, settings, progress) for p in expand_paths(paths)))
+    """Ingest every path (folders expanded); one FileResult per file, in order.
+
+    Files of one folder that are parts of one disclosure (a 说明 file and a 报表 file of the same
+    department and year) become one document; `as_one` makes all the given files one disclosure."""
+    files, skipped = expand_paths(paths)
+    results: dict[str, list[FileResult]] = {}
+    prepared: list[Prepared] = []
+    for given in files:
+        started = time.perf_counter()
+        try:
+            prepared.append(prepare(given))
+        except Exception as exc:
+            results[given] = [_failed(given, exc, started)]
+    for group in group_files(prepared, as_one=as_one):
+        for r in ingest_group(store, group, settings, progress, replace=replace):
+            results.setdefault(r.path, []).append(r)
+    out = [r for f in files for r in results.get(f, [])]
+    out += [
+        FileResult(
+            path=s, status="skipped", message=f"不支持的文件类型 {Path(s).suffix or '（无扩展名）'}，已跳过"
+        )
+        for s in skipped
+    ]
+    return IngestReport(files=tuple(out))

@@ -239,7 +239,11 @@ def _layout(grid: Grid) -> _Layout:
 
 
 def _split_label(texts: list[str], levels: list[str | None]) -> tuple[str | None, str]:
-    """Code and name of a row from its label cells; `levels` carries 类/款/项 parts down the rows."""
+    """Code and name of a row from its label cells; `levels` carries 类/款/项 parts down the rows.
+
+    A second classification printed beside the first (部门预算经济分类 301 01 | 政府预算经济分类 501 01)
+    starts where a new 类 code follows the first one's name: the row is read from the first block only.
+    """
     code_parts: list[tuple[int, str]] = []
     names: list[str] = []
     for i, raw in enumerate(texts):
@@ -247,6 +251,8 @@ def _split_label(texts: list[str], levels: list[str | None]) -> tuple[str | None
         if not t or t in {"类", "款", "项"}:
             continue
         if re.fullmatch(r"\d{1,7}", t) or normalize_code(t):
+            if code_parts and names and len(t) == 3:
+                break  # a second classification block begins
             # a 款/项 printed without its leading zero ("2" for "02") is still two digits wide
             code_parts.append((i, t.zfill(2) if i > 0 and len(t) == 1 else t))
             continue
@@ -257,10 +263,11 @@ def _split_label(texts: list[str], levels: list[str | None]) -> tuple[str | None
         if t not in names:
             names.append(t)
     code: str | None = None
-    if len(code_parts) == 1 and normalize_code(code_parts[0][1]):
+    if len(code_parts) == 1 and len(code_parts[0][1]) in (5, 7) and normalize_code(code_parts[0][1]):
         code = normalize_code(code_parts[0][1])
     elif code_parts:
-        # split 类/款/项 cells; a blank leading level inherits from the rows above
+        # split 类/款/项 cells ("201 | 06 | 01", or "| 06 |" under its 类): a blank leading level
+        # inherits from the rows above, and every level below the last printed one is cleared
         slots: list[str | None] = [None] * len(texts)
         for i, t in code_parts:
             slots[i] = t

@@ -8,7 +8,7 @@ import pytest
 
 from assistant import Assistant, Settings
 from assistant.settings import EmbeddingSettings, PathSettings
-from tests.gold import CORPUS, corpus_file, load_gold
+from tests.gold import CORPUS, corpus_files, load_gold
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data" / "samples"
 
@@ -42,7 +42,7 @@ def corpus_qa(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path) -> Ass
     the shipped model (USE multilingual, numpy only): the store users get."""
     store = tmp_path_factory.mktemp("corpus") / "store"
     assistant = Assistant.open(settings=make_settings(store, model="use-multilingual-v3"))
-    report = assistant.ingest([corpus_file(g) for g in load_gold()])
+    report = assistant.ingest([f for g in load_gold() for f in corpus_files(g)])
     failed = [f for f in report.files if f.status != "ingested"]
     assert not failed, failed
     yield assistant

@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from assistant.textnorm import label_key, squash
-from assistant.types import TableCell, TableRecord
+from assistant.types import DocumentRecord, TableCell, TableRecord
 
 GOLD_DIR = Path(__file__).parent / "golden" / "corpus"
 
@@ -29,11 +29,14 @@ def load_gold() -> list[dict]:
     return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(GOLD_DIR.glob("*.json"))]
 
 
-def corpus_file(gold: dict) -> Path:
+def corpus_files(gold: dict) -> list[Path]:
+    """The disclosure's files: one, or several when it was published as 说明 + 报表 ("files")."""
     folder = CORPUS / gold["folder"]
+    if gold.get("files"):
+        return [folder / f for f in gold["files"]]
     if gold.get("file"):
-        return folder / gold["file"]
-    return next(p for p in sorted(folder.iterdir()) if p.suffix in {".pdf", ".txt", ".html"})
+        return [folder / gold["file"]]
+    return [next(p for p in sorted(folder.iterdir()) if p.suffix in {".pdf", ".txt", ".html"})]
 
 
 def title_matches(gold_title: str, title: str) -> bool:
@@ -58,7 +61,7 @@ class Miss:
 
 
 def match_cell(
-    gold: dict, tables: Sequence[TableRecord], cells: Sequence[TableCell]
+    gold: dict, tables: Sequence[TableRecord], cells: Sequence[TableCell], doc: DocumentRecord | None = None
 ) -> tuple[bool, list[TableCell]]:
     """True when a stored cell has the gold row, code, column, value, unit and page."""
     table_ids = {t.table_id for t in tables if title_matches(gold["table"], t.title)}
@@ -78,7 +81,7 @@ def match_cell(
         for c in candidates
         if c.value == want
         and c.unit == gold["unit"]
-        and (gold.get("page") is None or c.provenance.page == gold["page"])
+        and (gold.get("page") is None or _file_page(c, doc) == gold["page"])
     ]
     if ok:
         return True, ok
@@ -89,3 +92,8 @@ def match_cell(
             if label_key(c.row_label) == row or (gold.get("code") and c.code == gold["code"])
         ]
     return False, candidates
+
+
+def _file_page(cell: TableCell, doc: DocumentRecord | None) -> int | None:
+    """The page inside the cell's own file (gold pages are read off that file)."""
+    return doc.locate(cell.provenance.page)[1] if doc else cell.provenance.page

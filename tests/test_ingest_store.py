@@ -66,9 +66,9 @@ def test_bad_files_fail_alone_with_a_clear_message(qa: Assistant, tmp_path: Path
     statuses = [f.status for f in report.files]
     assert statuses == ["failed", "ingested", "failed", "failed", "failed"]
     assert "PDF" in report.files[0].message
-    assert "empty" in report.files[2].message
-    assert "disclosure" in report.files[3].message
-    assert "not found" in report.files[4].message
+    assert "空文件" in report.files[2].message
+    assert "不是预算" in report.files[3].message
+    assert "不存在" in report.files[4].message
     assert not report.ok
     assert [d.source_file for d in qa.documents()] == [str(PDF)]
 

@@ -50,8 +50,11 @@ def test_gb18030_text_reads_like_utf8(qa: Assistant, tmp_path: Path) -> None:
     gbk = tmp_path / "gbk.txt"
     gbk.write_bytes(TXT.read_text(encoding="utf-8").encode("gb18030"))
     report = qa.ingest([TXT, gbk])
-    assert [f.status for f in report.files] == ["ingested", "replaced"]  # same department/year/kind
-    doc = qa.documents()[0]
+    # Another file with the same department, year and kind is kept beside the first, never replacing it.
+    assert [f.status for f in report.files] == ["ingested", "ingested"]
+    assert "看起来相同" in report.files[1].message and "disclosure.txt" in report.files[1].message
+    assert len(qa.documents()) == 2
+    doc = next(d for d in qa.documents() if d.source_file.endswith("gbk.txt"))
     assert (doc.department, doc.year, doc.kind) == ("昌吉市商务和工业信息化局", 2020, "budget")
     table = next(t for t in qa.tables(doc.doc_id) if t.table_type == "three_public")
     total = [c for c in qa.cells(table_id=table.table_id) if c.col_label == "合计"]
