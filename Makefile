@@ -10,6 +10,7 @@ export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
 CORPUS ?= ../shared/corpus
+BENCH ?= ../shared/bench
 EVAL_STORE ?= data/eval-store
 
 .PHONY: run test install install-test system-deps ingest-sample lint bench eval clean
@@ -44,7 +45,7 @@ run: ingest-sample
 
 # The project's test set over the shared corpus: summary in the terminal, HTML report, a run file.
 eval: install
-	$(PY) -m eval.build_store --corpus $(CORPUS) --store $(EVAL_STORE)
+	$(PY) -m eval.build_store --corpus $(CORPUS) --bench $(BENCH) --store $(EVAL_STORE)
 	$(VENV)/bin/budgetqa eval --store $(EVAL_STORE) --baseline --report eval/report.html
 
 test: install-test

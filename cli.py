@@ -16,6 +16,7 @@ from tqdm import tqdm
 
 from assistant.api import Assistant
 from assistant.errors import AssistantError
+from assistant.parse_report import summarize
 from eval.report import compare_runs, run_and_report
 
 app = typer.Typer(help="BudgetQA 预算公开问答", no_args_is_help=True, add_completion=False)
@@ -36,23 +37,64 @@ def _open(store: Path) -> Assistant:
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders (PDF, TXT, HTML).")],
     store: StoreOpt = DEFAULT_STORE,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Write the parse report (JSON) here.")
+    ] = None,
+    replace: Annotated[
+        bool,
+        typer.Option("--replace", help="Also replace documents of the same department/year/kind/scope."),
+    ] = False,
+    as_one: Annotated[
+        bool, typer.Option("--as-one", help="The given files are one disclosure (说明 + 报表).")
+    ] = False,
 ) -> None:
     """Ingest disclosures into the store. Exit code 1 when any file failed."""
     qa = _open(store)
     files = [str(p) for p in paths]
-    bar = tqdm(total=None, unit="stage", disable=not os.isatty(2), leave=False)
+    bar = tqdm(total=None, unit="file", disable=not os.isatty(2), leave=False)
 
     def progress(path: str, stage: str) -> None:
         bar.set_description(f"{Path(path).name[:40]} · {stage}")
-        bar.update(1)
+        if stage == "index":
+            bar.update(1)
 
-    report = qa.ingest(files, progress=progress)
+    result = qa.ingest(files, progress=progress, replace=replace, as_one=as_one)
     bar.close()
-    for f in report.files:
-        colour = {"failed": "red", "unchanged": "dim", "replaced": "yellow"}.get(f.status, "green")
-        console.print(f"[{colour}]{f.status:9}[/{colour}] {f.path}: {f.message} ({f.seconds:.1f}s)")
-    if not report.ok:
+    for f in result.files:
+        colour = {"failed": "red", "unchanged": "dim", "replaced": "yellow", "skipped": "dim"}.get(
+            f.status, "green"
+        )
+        console.print(
+            f"[{colour}]{f.status:9}[/{colour}] {escape(f.path)}: {escape(f.message)} ({f.seconds:.1f}s)"
+        )
+    reports = qa.parse_report(result) if report or len(result.files) > 1 else []
+    if len(result.files) > 1:
+        _print_summary(summarize(reports))
+    if report:
+        report.write_text(
+            json.dumps(
+                {"summary": summarize(reports), "files": [r.model_dump(mode="json") for r in reports]},
+                ensure_ascii=False,
+                indent=1,
+            ),
+            encoding="utf-8",
+        )
+        console.print(f"parse report: {escape(str(report))}")
+    if not result.ok:
         raise typer.Exit(1)
+
+
+def _print_summary(summary: dict) -> None:
+    table = Table("", "", title="导入汇总 (ingest summary)")
+    table.add_row("files", str(summary["files"]))
+    for status, n in sorted(summary["status"].items()):
+        table.add_row(f"  {status}", str(n))
+    table.add_row("documents", str(summary["documents"]))
+    table.add_row("收入总计 = 支出总计", f"{summary['balance_passed']}/{summary['balance_checked']}")
+    table.add_row("documents with audit findings", str(summary["documents_with_findings"]))
+    for kind, n in summary["missing_tables"].items():
+        table.add_row(f"  missing {kind}", str(n))
+    console.print(table)
 
 
 @app.command()

@@ -14,6 +14,7 @@ from assistant.agent import Planner
 from assistant.audit import Finding
 from assistant.backends import build_embedder
 from assistant.errors import AssistantError
+from assistant.parse_report import FileReport, file_report
 from assistant.ports import Embedder
 from assistant.retrieval import Retriever, warm_up
 from assistant.settings import PathSettings, Settings
@@ -155,6 +156,25 @@ class Assistant:
         if table is None:
             raise AssistantError(f"no table {table_id}")
         return table
+
+    def parse_report(self, report: IngestReport) -> list[FileReport]:
+        """Per file of an ingest: what was stored, the standard tables found and the self-checks."""
+        out = []
+        for r in report.files:
+            doc = self.store.document(r.doc_id) if r.doc_id and r.status != "failed" else None
+            if doc is None:
+                out.append(file_report(r, None))
+                continue
+            out.append(
+                file_report(
+                    r,
+                    doc,
+                    self.store.tables(doc.doc_id),
+                    self.store.cells([doc.doc_id]),
+                    self.audit(doc.doc_id),
+                )
+            )
+        return out
 
     def audit(self, doc_id: str) -> list[Finding]:
         """Where one disclosure disagrees with itself: sums, tables against tables, 说明 against tables."""

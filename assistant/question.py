@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from assistant.lookup import Target
 from assistant.narrative import keywords
-from assistant.resolve import aliases
+from assistant.orgs import aliases
 from assistant.types import Answer, DocumentRecord
 
 SHARE = re.compile(r"占.{0,30}(?:比例|比重|百分比|百分之|多少%|的%)|占比")

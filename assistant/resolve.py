@@ -6,53 +6,16 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from assistant.orgs import OrgMatch, lexicon, match_department, parse_org, region_mentions
 from assistant.textnorm import squash, to_halfwidth
 from assistant.types import DocumentRecord
 
-_REGION_PREFIX = re.compile(
-    r"^(?:[\u4e00-\u9fff]{2,7}?(?:省|自治区))?(?:[\u4e00-\u9fff]{2,4}?(?:市|自治州|盟))?(?:[\u4e00-\u9fff]{1,4}?(?:区|县|旗))?"
-)
 _ORG = re.compile(
     r"([\u4e00-\u9fff]{2,14}?(?:局|委员会|委|办公室|政府办|大学|学院|学校|街道|办事处|中心|厅|部|院|所|馆|政府|镇|乡))"
 )
-_SHORTEN = [
-    ("人民政府", ""),
-    ("人民政府", "政府"),
-    ("办事处", ""),
-    ("委员会", "委"),
-    ("办公室", "办"),
-    ("工业和信息化", "工信"),
-    ("工业信息化", "工信"),
-    ("商务和工业信息化", "商务和工信"),
-    ("交通委员会", "交委"),
-]
 # Words that look like organisations but are not departments (科室 names, generic words).
 _NOT_DEPT = ("本部门", "本单位", "该部门", "部门", "单位", "本部", "中心", "政府")
-
-
-def aliases(department: str) -> set[str]:
-    """Names a person may use for a department.
-
-    上海市普陀区人民政府万里街道办事处 -> 万里街道, 普陀区万里街道 …"""
-    names = {department}
-    core = _REGION_PREFIX.sub("", department)
-    prefix = department[: len(department) - len(core)]
-    if len(core) >= 2:
-        names.add(core)
-    district = re.sub(r"^[\u4e00-\u9fff]{2,7}?(?:省|自治区|市)", "", prefix)
-    if district and district != prefix:
-        names.add(district + core)
-    changed = True
-    while changed:
-        changed = False
-        for name in list(names):
-            for old, new in _SHORTEN:
-                short = name.replace(old, new)
-                if short != name and len(short) >= 2 and short not in names:
-                    names.add(short)
-                    changed = True
-    generic = {"办公室", "委员会", "办事处", "人民政府", "人民政府办", "政府办公室"}
-    return {n for n in names if (len(n) >= 3 and n not in generic) or n == department}
+TIE = 0.01  # two departments whose scores differ by less than this are named equally well
 
 
 @dataclass
@@ -63,6 +26,8 @@ class DocQuery:
     kind: str | None = None  # budget / final_accounts
     departments: list[str] = field(default_factory=list)  # matched departments (as stored)
     unknown_org: str | None = None  # an organisation named in the question that the store does not hold
+    ambiguous: list[str] = field(default_factory=list)  # departments one name fits equally well
+    mention: str = ""  # the words of the question that named the ambiguous departments
 
 
 def read_doc_query(question: str, docs: Sequence[DocumentRecord]) -> DocQuery:
@@ -73,26 +38,38 @@ def read_doc_query(question: str, docs: Sequence[DocumentRecord]) -> DocQuery:
         kind = "final_accounts"
     elif re.search(r"(?:\d{4}年度?|部门|单位)(?:部门|单位)?预算(?!数|执行)", q):
         kind = "budget"  # “2023年预算”, “部门预算” name the disclosure; 一般公共预算/年初预算 do not
-    found: dict[str, int] = {}
-    spans: list[tuple[int, int]] = []
-    for dept in {d.department for d in docs}:
-        for name in aliases(dept):
-            pos = q.find(name)
-            if pos >= 0 and len(name) > found.get(dept, 0):
-                found[dept] = len(name)
-                spans.append((pos, pos + len(name)))
-    departments = sorted(found, key=lambda d: -found[d])
+    regions = {r for d in docs for r in parse_org(d.department).regions}
+    mentions = region_mentions(q, regions)
+    matches = [m for dept in {d.department for d in docs} if (m := match_department(q, dept, mentions))]
+    accepted: list[OrgMatch] = []
+    ambiguous: list[OrgMatch] = []
+    for m in sorted(matches, key=lambda m: (-m.score, m.department)):
+        clash = [a for a in accepted if m.start < a.end and a.start < m.end]
+        if not clash:
+            accepted.append(m)
+        elif any(abs(a.score - m.score) < TIE for a in clash):
+            ambiguous.append(m)
+    tied = [a for a in accepted if any(m.start < a.end and a.start < m.end for m in ambiguous)]
+    departments = [a.department for a in accepted if a not in tied]
     unknown = None
     rest = q
-    for a, b in sorted(spans, key=lambda s: -s[0]):
-        rest = rest[:a] + "〇" * (b - a) + rest[b:]
+    for a in sorted(matches, key=lambda m: -m.start):
+        rest = rest[: a.start] + "〇" * (a.end - a.start) + rest[a.end :]
     for m in _ORG.finditer(rest):
         name = m.group(1)
         if (name.endswith(_NOT_DEPT) and len(name) <= 4) or any(w == name for w in _NOT_DEPT):
             continue
-        if re.search(r"(?:区|市|县|省|州)", name) and not departments:
+        if re.search(r"(?:区|市|县|省|州)", name) and not departments and not tied:
             unknown = name
             break
+    if tied:
+        return DocQuery(
+            years=years,
+            kind=kind,
+            departments=departments,
+            ambiguous=sorted({m.department for m in (*tied, *ambiguous)}),
+            mention=q[tied[0].start : tied[0].end],
+        )
     return DocQuery(years=years, kind=kind, departments=departments, unknown_org=unknown)
 
 
@@ -115,6 +92,12 @@ def resolve_documents(
         return Resolution(docs=[], refusal="知识库中还没有任何文件。")
     query = read_doc_query(question, docs)
     pool = list(docs)
+    if query.ambiguous:
+        names = "、".join(query.ambiguous)
+        return Resolution(
+            docs=[],
+            refusal=f"问题中的“{query.mention}”可能指{len(query.ambiguous)}个部门：{names}。请写明是哪一个（例如加上地区）。",
+        )
     if query.departments:
         pool = [d for d in pool if d.department in query.departments]
     elif query.unknown_org:
@@ -144,6 +127,9 @@ def resolve_documents(
             word = "决算" if query.kind == "final_accounts" else "预算"
             return Resolution(docs=[], refusal=f"知识库中没有该年度的{word}文件（现有：{held}）。")
         pool = by_kind or pool
+    pool, refusal = _by_scope(question, pool)
+    if refusal:
+        return Resolution(docs=[], refusal=refusal)
     note = ""
     departments = {d.department for d in pool}
     if len(departments) == 1 and len(pool) > 1 and not query.years:
@@ -155,3 +141,31 @@ def resolve_documents(
     if len(departments) > 1 and not query.departments and len(docs) > 1:
         note = "（问题未指明部门，以下按各文件分别作答）"
     return Resolution(docs=sorted(pool, key=lambda d: (d.department, d.year)), note=note)
+
+
+def _by_scope(question: str, pool: list[DocumentRecord]) -> tuple[list[DocumentRecord], str]:
+    """A department's 部门 disclosure and its 本级 unit's, same year and kind: the question's words
+    choose; when they do not, a refusal that names both."""
+    groups: dict[tuple[str, int, str], list[DocumentRecord]] = {}
+    for d in pool:
+        groups.setdefault((d.department, d.year, d.kind), []).append(d)
+    words = lexicon()["scope_words"]
+    q = squash(question)
+    unit = any(w in q for w in words["unit"])
+    dept = any(w in q for w in words["department"])
+    out: list[DocumentRecord] = []
+    for group in groups.values():
+        scopes = {d.scope for d in group}
+        if len(scopes) < 2:
+            out += group
+            continue
+        want = "unit" if unit else ("department" if dept else None)
+        chosen = [d for d in group if d.scope == want]
+        if not chosen:
+            labels = "、".join(f"{_label(d)}（{d.scope_label or d.scope}）" for d in group)
+            return (
+                [],
+                f"库中有{len(group)}份同名同年的公开：{labels}。请说明问的是部门（汇总）还是本级（单位）。",
+            )
+        out += chosen
+    return out, ""

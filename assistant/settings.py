@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Bumped whenever parsing changes what is stored; part of the index fingerprint.
-PARSER_VERSION = "7"
+PARSER_VERSION = "8"
 
 
 class PathSettings(BaseModel):
@@ -38,6 +38,13 @@ class ChunkingSettings(BaseModel):
     max_chars: int = Field(default=320, description="Upper bound of a narrative chunk, in characters.")
     overlap_sentences: int = Field(
         default=1, description="Sentences repeated at the start of the next chunk."
+    )
+
+
+class IngestSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    workers: int = Field(
+        default=2, description="Processes that parse files in parallel (one writer); 1 parses inline."
     )
 
 
@@ -68,6 +75,7 @@ class Settings(BaseSettings):
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings, description="Embedding model.")
     chunking: ChunkingSettings = Field(default_factory=ChunkingSettings, description="Narrative chunking.")
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings, description="Retrieval.")
+    ingest: IngestSettings = Field(default_factory=IngestSettings, description="Ingestion.")
     llm: LLMSettings = Field(default_factory=LLMSettings, description="Optional language model.")
 
     def index_fingerprint(self) -> str:

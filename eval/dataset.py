@@ -29,6 +29,8 @@ class EvalCase(BaseModel):
     )
     source: tuple[str, ...] = Field(default=(), description="Phrases one citation must contain.")
     category: str = Field(default="lookup", description="lookup / calculation / narrative / refusal / …")
+    page: int | None = Field(default=None, description="Page the gold is printed on (first file in docs).")
+    evidence: str = Field(default="", description="What the page prints, quoted by whoever wrote the gold.")
 
     @field_validator("docs", "expect_all", "expect_any", "source", mode="before")
     @classmethod

@@ -36,6 +36,17 @@ class EvalReport:
     def accuracy(self) -> float:
         return sum(r.correct for r in self.results) / max(len(self.results), 1)
 
+    @property
+    def wrong(self) -> list[EvalResult]:
+        """Answered, and not right: a number or text that is wrong, or an answer where the documents
+        cannot answer. The worst outcome, counted apart from refusals."""
+        return [r for r in self.results if not r.correct and r.answer.get("status") == "answered"]
+
+    @property
+    def refused(self) -> list[EvalResult]:
+        """Refused (or failed) though the documents answer it."""
+        return [r for r in self.results if not r.correct and r.answer.get("status") != "answered"]
+
     def by(self, key: str) -> dict[str, tuple[int, int]]:
         out: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         for r in self.results:
@@ -56,6 +67,9 @@ class EvalReport:
         return {
             "n": len(self.results),
             "accuracy": round(self.accuracy, 4),
+            "wrong": len(self.wrong),
+            "wrong_rate": round(len(self.wrong) / max(len(self.results), 1), 4),
+            "refused": len(self.refused),
             "citation_accuracy": round(sum(cited) / max(len(cited), 1), 4),
             "by_category": self.by("category"),
             "p50_ms": round(p50 * 1000, 1),

@@ -22,6 +22,7 @@ from assistant.textnorm import squash, to_halfwidth
 
 LEXICON = Path(__file__).parent / "lexicon" / "metadata.toml"
 HEAD_CHARS = 1200  # the cover and the contents: where a title is printed
+TITLE_CHARS = 60  # the title line: what a file says it is
 
 
 @dataclass(frozen=True)
@@ -142,8 +143,8 @@ def read_metadata(pages: list[str], published: str | None = None) -> Metadata:
     if not full:
         raise NotADisclosure("没有文字层（可能是扫描件），需要先做文字识别")
     markers = _markers(full)
-    cue = next((what for c, what in lex.non_disclosure_cues if c in head[:150]), None)
-    if cue and len(markers) < 2 * lex.min_disclosure_markers:
+    cue = next((what for c, what in lex.non_disclosure_cues if c in head[:TITLE_CHARS]), None)
+    if cue:
         raise NotADisclosure(f"不是预算/决算公开文件，看起来是{cue}")
     if len(markers) < lex.min_disclosure_markers:
         what = f"，看起来是{cue}" if cue else ""

@@ -9,8 +9,11 @@ both kept and the result says so. Nothing is ever lost silently.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,25 +98,15 @@ def parse_one(p: Prepared) -> ParsedDocument:
     return parse_pdf(p.path, p.page_texts) if p.is_pdf else parse_text_file(p.path)
 
 
-def build_bundle(
-    group: list[Prepared], doc_id: str, settings: Settings, progress: Progress | None = None
-) -> DocumentBundle:
+def build_bundle(group: list[Prepared], doc_id: str, settings: Settings) -> DocumentBundle:
     """Everything stored for one disclosure (one or several files)."""
     first = group[0]
-
-    def stage(name: str) -> None:
-        if progress:
-            progress(first.given, name)
-
-    stage("parse")
     parsed_files = [parse_one(p) for p in group]
     meta = _merged_meta(group)
     if meta.year is None:
         raise ParseError("文件没有写明年度（只有表格、没有说明的文件，请和它的说明文件一起导入）")
     parsed, source_files = _concatenate(parsed_files, group)
-    stage("tables")
     tables, cells = build_tables(parsed.grids, doc_id)
-    stage("narrative")
     narrative = build_narrative(parsed.pages)
     chunks = chunk_narrative(narrative, doc_id, settings.chunking)
     facts = extract_facts(narrative, doc_id)
@@ -199,36 +192,35 @@ def _failed(given: str, exc: Exception, started: float, doc_id: str | None = Non
     )
 
 
-def ingest_group(
+def _doc_id(group: list[Prepared]) -> str:
+    hashes = sorted(p.sha256 for p in group)
+    return hashes[0] if len(hashes) == 1 else hashlib.sha256("".join(hashes).encode()).hexdigest()
+
+
+def _bundle_or_error(group: list[Prepared], settings: Settings) -> DocumentBundle | Exception:
+    """Worker entry point: a bundle, or the exception (returned, so one bad file stops nothing)."""
+    try:
+        return build_bundle(group, _doc_id(group), settings)
+    except Exception as exc:
+        return exc
+
+
+def write_group(
     store: Store,
     group: list[Prepared],
-    settings: Settings,
-    progress: Progress | None = None,
+    bundle: DocumentBundle | Exception,
+    started: float,
     replace: bool = False,
 ) -> list[FileResult]:
-    """Ingest one disclosure (one or several files); never raises for a bad file."""
-    started = time.perf_counter()
-    hashes = sorted(p.sha256 for p in group)
-    doc_id = hashes[0] if len(hashes) == 1 else hashlib.sha256("".join(hashes).encode()).hexdigest()
+    """Store one disclosure's bundle (built in this process or a worker); never raises for a bad file."""
     names = [p.given for p in group]
-    if store.document(doc_id) is not None:
-        return [
-            FileResult(
-                path=n,
-                doc_id=doc_id,
-                status="unchanged",
-                message="已在库中，未改变",
-                seconds=time.perf_counter() - started,
-            )
-            for n in names
-        ]
+    doc_id = _doc_id(group)
     try:
-        bundle = build_bundle(group, doc_id, settings, progress)
+        if isinstance(bundle, Exception):
+            raise bundle
         same_files = store.same_files(bundle.document)
         alike = store.look_alike(bundle.document)
-        replaces = same_files + (alike if replace else [])
-        if progress:
-            progress(group[0].given, "index")
+        replaces = same_files + [a for a in alike if replace and a not in same_files]
         store.write(bundle, replaces=[d.doc_id for d in replaces])
     except Exception as exc:  # boundary: one bad file must not stop the others
         return [_failed(n, exc, started, doc_id) for n in names]
@@ -246,16 +238,44 @@ def ingest_group(
         summary += "；注意：库中已有看起来相同的公开（部门、年度、类型相同），两份都保留：" + "、".join(
             Path(a.source_file).name for a in kept
         )
+    status = "replaced" if replaces else "ingested"
+    seconds = time.perf_counter() - started
+    return [FileResult(path=n, doc_id=doc_id, status=status, message=summary, seconds=seconds) for n in names]
+
+
+def _unchanged(group: list[Prepared], started: float) -> list[FileResult]:
     return [
         FileResult(
-            path=n,
-            doc_id=doc_id,
-            status="replaced" if replaces else "ingested",
-            message=summary,
+            path=p.given,
+            doc_id=_doc_id(group),
+            status="unchanged",
+            message="已在库中，未改变",
             seconds=time.perf_counter() - started,
         )
-        for n in names
+        for p in group
     ]
+
+
+def _bundles(
+    groups: list[list[Prepared]], settings: Settings, progress: Progress | None
+) -> Iterator[tuple[list[Prepared], DocumentBundle | Exception, float]]:
+    """Bundles in input order; parsed by a pool of processes when there is enough work for one."""
+    workers = min(settings.ingest.workers, os.cpu_count() or 1, len(groups))
+    if workers <= 1:
+        for g in groups:
+            started = time.perf_counter()
+            if progress:
+                progress(g[0].given, "parse")
+            yield g, _bundle_or_error(g, settings), started
+        return
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        started = time.perf_counter()
+        futures = [pool.submit(_bundle_or_error, g, settings) for g in groups]
+        for g, fut in zip(groups, futures, strict=True):
+            if progress:
+                progress(g[0].given, "parse")
+            yield g, fut.result(), started
+            started = time.perf_counter()
 
 
 def build(
@@ -279,8 +299,17 @@ def build(
             prepared.append(prepare(given))
         except Exception as exc:
             results[given] = [_failed(given, exc, started)]
+    todo: list[list[Prepared]] = []
     for group in group_files(prepared, as_one=as_one):
-        for r in ingest_group(store, group, settings, progress, replace=replace):
+        if store.document(_doc_id(group)) is not None:
+            for r in _unchanged(group, time.perf_counter()):
+                results.setdefault(r.path, []).append(r)
+        else:
+            todo.append(group)
+    for group, bundle, started in _bundles(todo, settings, progress):
+        if progress:
+            progress(group[0].given, "index")
+        for r in write_group(store, group, bundle, started, replace=replace):
             results.setdefault(r.path, []).append(r)
     out = [r for f in files for r in results.get(f, [])]
     out += [
