@@ -12,7 +12,7 @@ from assistant import calc
 from assistant.citations import (
     doc_label,
 )
-from assistant.compose import Evidence, same_unit, where
+from assistant.compose import Evidence, same_unit, where, yes_no_answer
 from assistant.lookup import Target, find_targets
 from assistant.question import (
     CHANGE,
@@ -57,7 +57,7 @@ class Planner(TextSteps, StatedSteps):
         if history and is_follow_up(question):
             question = expand_follow_up(question, history[-1])
         try:
-            answer = self._plan(question, chosen)
+            answer = yes_no_answer(question, self._plan(question, chosen))
         except NoEvidence as exc:
             return self._refuse(question, str(exc), chosen)
         if resolution.note:

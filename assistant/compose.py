@@ -7,8 +7,8 @@ from decimal import Decimal
 
 from assistant import calc
 from assistant.citations import row_name
-from assistant.lookup import Target
-from assistant.types import Citation, DocumentRecord, TableCell
+from assistant.lookup import Target, frame_lexicon
+from assistant.types import Answer, Citation, DocumentRecord, TableCell
 
 
 @dataclass
@@ -45,3 +45,15 @@ def where(c: Citation) -> str:
         )
         return f"（来源：{loc}）"
     return f"（来源：{'，'.join(x for x in [c.section, page] if x)}）"
+
+
+def yes_no_answer(question: str, answer: Answer) -> Answer:
+    """A yes/no question about an amount (“有没有政府性基金预算支出？”) says 有 or 没有 first; the
+    amount and its source follow. Other answers are returned as they are."""
+    lex = frame_lexicon()
+    q = question.rstrip("？?。 ")
+    asks = any(w in q for w in lex["yes_no"] if w != "吗") or (q.endswith("吗") and "有" in q)
+    if not asks or answer.status != "answered" or answer.value is None or answer.unit == "%":
+        return answer
+    word = lex["yes_words"]["negative" if answer.value == 0 else "positive"]
+    return answer.model_copy(update={"text": f"{word}。{answer.text}"})

@@ -3,9 +3,14 @@ printed, and the column the question asks for (合计 / 基本支出 / 项目支
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
 
 from assistant.textnorm import label_key, normalize_code, squash, to_halfwidth
 from assistant.types import TableCell, TableRecord
@@ -25,6 +30,13 @@ def levels(col_label: str) -> list[str]:
 def measure(col_label: str) -> str | None:
     last = label_key(col_label.split("/")[-1]) if col_label else ""
     return last if last in _MEASURES else None
+
+
+def cell_measure(cell: TableCell) -> str | None:
+    """预算数 / 决算数 of a cell: from its column, or from its row when a table puts measures in rows
+    (a 决算 三公 table with a 预算数 row and a 决算数 row)."""
+    row = label_key(cell.row_label)
+    return measure(cell.col_label) or (row if row in _MEASURES else None)
 
 
 def _last(col: str) -> str:
@@ -55,6 +67,17 @@ def _c(name: str, pattern: str, tables: tuple[str, ...], match: Pred, stated: st
     return Concept(name, re.compile(pattern), tables, match, re.compile(stated) if stated else None)
 
 
+# Columns of a 三公 table that hold other money or one item: never its total.
+_THREE_PUBLIC_OTHER = ("机关运行", "会议费", "培训费", "出国", "接待", "公务用车")
+# A total and the items it is the sum of, by concept name: a candidate total is trusted when the
+# document's own items in the same row add up to it (a 合计 that also holds 会议费/培训费 does not).
+PARTS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "“三公”经费": (
+        ("因公出国（境）费",),
+        ("公务接待费",),
+        ("公务用车购置及运行费", "公务用车购置费+公务用车运行费"),
+    ),
+}
 _SPEND_TABLES = ("expenditure", "general_budget_expenditure", "fiscal_expenditure", "income_expense_summary")
 CONCEPTS: list[Concept] = [
     _c(
@@ -82,7 +105,16 @@ CONCEPTS: list[Concept] = [
         lambda r, c: "因公出国" in c,
     ),
     _c("公务接待费", r"公务接待", ("three_public",), lambda r, c: "公务接待" in c),
-    _c("“三公”经费", r"三公", ("three_public",), lambda r, c: _last(c) == "合计" and "机关运行" not in c),
+    _c(
+        "“三公”经费",
+        r"三公",
+        ("three_public",),
+        lambda r, c: (
+            _last(c) in {"合计", "小计", "总计"}
+            and not any(w in c for w in _THREE_PUBLIC_OTHER)
+            and (_total_row(r) or "三公" in r or r in _MEASURES)
+        ),
+    ),
     _c(
         "机关运行经费",
         r"机关运行经?费",
@@ -178,6 +210,8 @@ class Target:
     concept: Concept | None = None
     code: str | None = None
     row_key: str | None = None
+    end: int = -1  # end of the words that named it, in question_key coordinates
+    qualifier: bool = False  # "基本支出中的办公费": 基本支出 only says where 办公费 is
 
 
 def find_targets(question: str, cells: Sequence[TableCell]) -> list[Target]:
@@ -194,7 +228,7 @@ def find_targets(question: str, cells: Sequence[TableCell]) -> list[Target]:
 
     for code in find_codes(question):
         pos = q.find(code[:3])
-        found.append(Target(label=code, start=max(pos, 0), code=code))
+        found.append(Target(label=code, start=max(pos, 0), code=code, end=max(pos, 0) + len(code)))
         m = re.search(r"\d{3}\s?\d{2}\s?\d{2}|\d{5}|\d{3}类", q)
         if m:
             claim(m.start(), m.end())
@@ -204,21 +238,31 @@ def find_targets(question: str, cells: Sequence[TableCell]) -> list[Target]:
     for concept in CONCEPTS:
         for m in concept.pattern.finditer(q):
             if claim(m.start(), m.end()):
-                found.append(Target(label=concept.name, start=m.start(), concept=concept))
+                found.append(Target(label=concept.name, start=m.start(), concept=concept, end=m.end()))
     for row in rows:
         if row in _GENERIC_ROWS:
             continue
         start = q.find(row)
         while start >= 0:
             if claim(start, start + len(row)):
-                found.append(Target(label=row, start=start, row_key=row))
+                found.append(Target(label=row, start=start, row_key=row, end=start + len(row)))
                 break
             start = q.find(row, start + 1)
     code_labels = {
         label_key(c.row_label) for c in cells if c.code and c.code in {t.code for t in found if t.code}
     }
     found = [t for t in found if not (t.row_key and any(t.row_key in label for label in code_labels))]
-    return sorted(found, key=lambda t: t.start)
+    found.sort(key=lambda t: t.start)
+    containment = set(frame_lexicon()["containment"])
+    return [
+        dataclasses.replace(t, qualifier=True) if nxt and q[t.end : nxt.start] in containment else t
+        for t, nxt in zip(found, [*found[1:], None], strict=False)
+    ]
+
+
+@cache
+def frame_lexicon() -> dict:
+    return tomllib.loads((Path(__file__).parent / "lexicon" / "frame.toml").read_text(encoding="utf-8"))
 
 
 _TYPE_ORDER = [
@@ -324,6 +368,8 @@ def select_cells(
         key=lambda tid: (_table_rank(question, by_table[tid], preferred), by_table[tid].seq),
     )
     hits = [c for c in hits if c.table_id == best_table]
+    if target.concept and target.concept.name in PARTS:
+        hits = _adding_up(target.concept.name, hits, [c for c in cells if c.table_id == best_table]) or hits
     words = _column_words(question, hits)
     if words:
         scored = [(sum(w in levels(c.col_label) for w in words), c) for c in hits]
@@ -331,11 +377,42 @@ def select_cells(
         if top:
             hits = [c for s, c in scored if s == top]
     want = _wanted_measure(question, kind)
-    if any(measure(c.col_label) for c in hits):
-        hits = [c for c in hits if measure(c.col_label) in (want, None)] or hits
+    if any(cell_measure(c) for c in hits):
+        hits = [c for c in hits if cell_measure(c) in (want, None)] or hits
     rows = sorted({(c.row, c.side) for c in hits})
     first_row = [c for c in hits if (c.row, c.side) == rows[0]]
     return sorted(first_row, key=lambda c: c.col)
+
+
+def _adding_up(name: str, hits: list[TableCell], table_cells: list[TableCell]) -> list[TableCell]:
+    """The candidate totals that equal the sum of their items in the same row (empty when none do)."""
+    by_name = {c.name: c for c in CONCEPTS}
+
+    def item(alternatives: tuple[str, ...], row: tuple[int, str], kind: str | None) -> Decimal | None:
+        for alt in alternatives:
+            total = Decimal(0)
+            for part in alt.split("+"):
+                found = [
+                    c
+                    for c in table_cells
+                    if (c.row, c.side) == row
+                    and c.value is not None
+                    and cell_measure(c) == kind
+                    and by_name[part].match(label_key(c.row_label), label_key(c.col_label))
+                ]
+                if not found:
+                    break
+                total += found[0].value  # type: ignore[operator]
+            else:
+                return total
+        return None
+
+    out = []
+    for c in hits:
+        parts = [item(alts, (c.row, c.side), cell_measure(c)) for alts in PARTS[name]]
+        if all(p is not None for p in parts) and sum(parts) == c.value:  # type: ignore[arg-type]
+            out.append(c)
+    return out
 
 
 def infer_unit(

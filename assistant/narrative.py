@@ -62,6 +62,18 @@ def _weight(words: Sequence[str], text: str) -> float:
     return sum(len(w) for w in words if w in text) / total
 
 
+COUNT_UNITS = frozenset("个家辆人项名台套次所")
+_NOUN_END = re.compile(r"[，。；;、,（(）)]|及|和|与|其中")
+
+
+def counted_noun(fact: Fact) -> str:
+    """The words after a count up to the end of its clause: “3个下属单位” -> 下属单位."""
+    pos = fact.sentence.find(fact.raw)
+    after = fact.sentence[pos + len(fact.raw) :] if pos >= 0 else ""
+    m = _NOUN_END.search(after)
+    return after[: m.start()] if m else after[:12]
+
+
 def rank_facts(question: str, facts: Sequence[Fact], drop: Sequence[str] = ()) -> list[ScoredFact]:
     words = keywords(question, drop)
     units = expected_units(question)
@@ -75,6 +87,8 @@ def rank_facts(question: str, facts: Sequence[Fact], drop: Sequence[str] = ()) -
         if not coverage:
             continue
         score = 2 * _weight(words, f.subject) + coverage - 1e-7 * (f.provenance.char_start or 0)
+        if f.unit in COUNT_UNITS:  # "6个处室及3个下属单位": a count's noun follows it
+            score += 2 * _weight(words, counted_noun(f))
         out.append(ScoredFact(f, score, coverage))
     return sorted(out, key=lambda s: -s.score)
 

@@ -74,6 +74,7 @@ def main_target(targets: list[Target]) -> Target:
     """The thing asked for: a classification code if given, else the last-named concept
     (“三公经费里的公务接待费” asks for 公务接待费; “机关运行经费财政拨款预算” for 机关运行经费),
     else the last-named row."""
+    targets = [t for t in targets if not t.qualifier] or targets
     coded = [t for t in targets if t.code]
     concepts = [t for t in targets if t.concept]
     return coded[0] if coded else (concepts[-1] if concepts else targets[-1])

@@ -130,16 +130,16 @@ def resolve_documents(
     pool, refusal = _by_scope(question, pool)
     if refusal:
         return Resolution(docs=[], refusal=refusal)
-    note = ""
+    pool, note = _one_per_disclosure(pool, docs)
     departments = {d.department for d in pool}
     if len(departments) == 1 and len(pool) > 1 and not query.years:
         latest = max(d.year for d in pool)
         mentioned_multi = len(query.years) > 1
         if not mentioned_multi:
             pool = [d for d in pool if d.year == latest]
-            note = f"（未指明年份，按最新的{_label(pool[0])}回答）"
+            note += f"（未指明年份，按最新的{_label(pool[0])}回答）"
     if len(departments) > 1 and not query.departments and len(docs) > 1:
-        note = "（问题未指明部门，以下按各文件分别作答）"
+        note += "（问题未指明部门，以下按各文件分别作答）"
     return Resolution(docs=sorted(pool, key=lambda d: (d.department, d.year)), note=note)
 
 
@@ -169,3 +169,24 @@ def _by_scope(question: str, pool: list[DocumentRecord]) -> tuple[list[DocumentR
             )
         out += chosen
     return out, ""
+
+
+def _one_per_disclosure(
+    pool: list[DocumentRecord], order: Sequence[DocumentRecord]
+) -> tuple[list[DocumentRecord], str]:
+    """Two stored files that look like one disclosure (same department, year, kind and scope: a copy, a
+    text export) are one source, not two years to compare: the one with the most tables and cells
+    answers (the first ingested on a tie), and the answer says the other was not used."""
+    rank = {d.doc_id: i for i, d in enumerate(order)}
+    groups: dict[tuple, list[DocumentRecord]] = {}
+    for d in pool:
+        groups.setdefault((d.department, d.year, d.kind, d.scope), []).append(d)
+    kept, skipped = [], []
+    for group in groups.values():
+        group.sort(key=lambda d: (-d.cells, -d.tables, rank.get(d.doc_id, 0)))
+        kept.append(group[0])
+        skipped += group[1:]
+    if not skipped:
+        return pool, ""
+    names = "、".join(d.source_file.rsplit("/", 1)[-1] for d in skipped)
+    return [d for d in pool if d in kept], f"（库中另有看起来相同的文件未使用：{names}）"

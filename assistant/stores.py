@@ -167,7 +167,7 @@ class Store:
             .execute(
                 """SELECT d.*, (SELECT count(*) FROM tables t WHERE t.doc_id=d.doc_id) AS n_tables,
                       (SELECT count(*) FROM cells c WHERE c.doc_id=d.doc_id) AS n_cells
-               FROM documents d ORDER BY department, year, kind"""
+               FROM documents d ORDER BY department, year, kind, d.rowid"""
             )
             .fetchall()
         )

@@ -70,7 +70,8 @@ def is_title(line: str) -> bool:
         return False
     if t.startswith(("编制部门", "编制单位", "填报部门", "预算主管部门", "单位名称", "注", "备注")):
         return False
-    return ("表" in t[-6:] and bool(_BUDGET_WORDS.search(t))) or bool(_CONTINUED.search(t) and "表" in t)
+    core = re.sub(r"[（(][^（()）]{1,12}[)）]$", "", t)  # "一般公共预算支出预算表（功能科目）"
+    return ("表" in core[-6:] and bool(_BUDGET_WORDS.search(t))) or bool(_CONTINUED.search(t) and "表" in t)
 
 
 def clean_title(line: str) -> str:
@@ -127,8 +128,9 @@ def _title_inside(grid: Grid) -> tuple[int, str, str | None]:
     for r, row in enumerate(grid.texts[:3]):
         values = [v for v in dict.fromkeys(row) if v.strip()]
         joined = " ".join(values)
-        if len(values) <= 2 and is_title(values[0] if values else ""):
-            title, drop = values[0], r + 1
+        first_line = values[0].strip().splitlines()[0] if values else ""  # "收入预算总表\n部门：… 单位：万元"
+        if len(values) <= 2 and is_title(first_line):
+            title, drop = first_line, r + 1
             unit = find_unit(joined) or unit
         elif title and len(values) <= 3 and (find_unit(joined) or "编制" in joined):
             unit, drop = find_unit(joined) or unit, r + 1
@@ -290,12 +292,15 @@ def build_cells(table: _Table, table_id: str, doc_id: str) -> tuple[list[TableCe
     cells: list[TableCell] = []
     row_no = 0
     has_numbers = False
+    levels_by_group: list[list[str | None]] = []
     for p, grid in enumerate(table.pieces):
         start = layout.n_header if p == 0 else _repeated_header_rows(grid, layout)
         if grid.n_cols != first.n_cols and grid.col_bounds and first.col_bounds:
             grid = grid.resample(first.col_bounds)
         lay = layout if grid.n_cols == first.n_cols else _layout(grid)
-        levels_by_group: list[list[str | None]] = [[None] * 3 for _ in lay.groups]
+        # 类/款 printed on the page before carry over to a continuation page ("| | 02 事业单位医疗")
+        if p == 0 or len(levels_by_group) != len(lay.groups):
+            levels_by_group = [[None] * 3 for _ in lay.groups]
         for r in range(start, grid.n_rows):
             row = grid.texts[r]
             joined = squash("".join(dict.fromkeys(row)))

