@@ -14,6 +14,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -268,14 +269,24 @@ def _bundles(
                 progress(g[0].given, "parse")
             yield g, _bundle_or_error(g, settings), started
         return
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        started = time.perf_counter()
-        futures = [pool.submit(_bundle_or_error, g, settings) for g in groups]
-        for g, fut in zip(groups, futures, strict=True):
-            if progress:
-                progress(g[0].given, "parse")
-            yield g, fut.result(), started
+    done = 0
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
             started = time.perf_counter()
+            futures = [pool.submit(_bundle_or_error, g, settings) for g in groups]
+            for g, fut in zip(groups, futures, strict=True):
+                if progress:
+                    progress(g[0].given, "parse")
+                bundle = fut.result()
+                done += 1
+                yield g, bundle, started
+                started = time.perf_counter()
+    except BrokenProcessPool:
+        # A worker could not start (a caller's script without `if __name__ == "__main__":` under spawn,
+        # or a killed process): parse what is left here, one by one.
+        for g in groups[done:]:
+            started = time.perf_counter()
+            yield g, _bundle_or_error(g, settings), started
 
 
 def build(

@@ -18,7 +18,7 @@ def main(store: str) -> None:
     qa = Assistant.open(store)
     out: dict[str, dict[str, str]] = {}
     for gold in load_gold():
-        docs = [d for d in qa.documents() if any(f.path.endswith(gold["file"]) for f in d.source_files)]
+        docs = [d for d in qa.documents() if any(Path(f.path).name == gold["file"] for f in d.source_files)]
         if len(docs) != 1:
             continue
         doc = docs[0]
