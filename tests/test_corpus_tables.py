@@ -32,9 +32,7 @@ def gold_key(g: dict) -> str:
 
 
 def _doc(qa: Assistant, gold: dict):
-    matches = [
-        d for d in qa.documents() if any(Path(f.path).name == gold["file"] for f in d.source_files)
-    ]
+    matches = [d for d in qa.documents() if any(Path(f.path).name == gold["file"] for f in d.source_files)]
     assert len(matches) == 1, gold["file"]
     return matches[0]
 

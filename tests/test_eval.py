@@ -45,8 +45,8 @@ def test_accuracy_floor(report) -> None:
 def test_new_documents_split_holds_its_measured_level(corpus_qa: Assistant) -> None:
     """Questions written by others over corpus folders 31–53 before the planner ever saw them
     (eval/testset_new_documents.jsonl), values checked on the rendered pages. First contact: 23.1 %
-    right, 46.6 % wrong (438 questions). The target is ≥ 95 % right and ≤ 2 % wrong; until then this guards the level
-    reached (measured minus 3 points, wrong answers at most measured plus 2 points)."""
+    right, 46.6 % wrong (438 questions). The target is ≥ 95 % right and ≤ 2 % wrong; until then this
+    guards the level reached (measured minus 3 points, wrong answers at most measured plus 2 points)."""
     cases = load_testset(NEW_DOCUMENTS)
     assert len(cases) >= 160 and len({c.id.split("-")[0] for c in cases}) >= 16 - 3
     s = run_eval(corpus_qa, cases, keep_going=False).summary()
