@@ -1,12 +1,16 @@
-"""`budgetqa` command line: ingest, docs, ask, eval. The composition root of the commands (like app.py for
-the UI): it may use both `assistant` and `eval`."""
+"""`budgetqa` command line: ingest, docs, ask, audit, rm, eval. The composition root of the commands (like
+app.py for the UI): it may use both `assistant` and `eval`.
+
+Every text that comes from files or the store (paths, names, answers) goes through `escape`: rich would
+read `[/y]` in a path as markup and crash. Messages for people go to stderr, data to stdout."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -17,20 +21,58 @@ from tqdm import tqdm
 from assistant.api import Assistant
 from assistant.errors import AssistantError
 from assistant.parse_report import summarize
+from assistant.resolve import read_doc_query, resolve_documents
+from assistant.types import DocumentRecord
 from eval.report import compare_runs, run_and_report
 
 app = typer.Typer(help="BudgetQA 预算公开问答", no_args_is_help=True, add_completion=False)
 console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
 StoreOpt = Annotated[Path, typer.Option("--store", envvar="BUDGETQA_STORE", help="Store folder.")]
 DEFAULT_STORE = Path("data/store")
+ID_LEN = 8  # doc_id prefix shown; `rm` and `audit --doc` take any prefix of 4 or more
+DOC_ID_PREFIX = re.compile(r"[0-9a-f]{4,64}")
+KIND_LABELS = {"budget": "预算", "final_accounts": "决算"}
+SCOPE_LABELS = {"department": "部门", "unit": "单位"}
 
 
-def _open(store: Path) -> Assistant:
+def _open(store: Path, create: bool = False) -> Assistant:
+    """The store for a command; only `ingest` creates one (a mistyped --store must not look empty)."""
     try:
-        return Assistant.open(store)
+        return Assistant.open(store, create=create)
     except AssistantError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
+        _fail(str(exc), code=2)
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    errors.print(f"[red]{escape(message)}[/red]")
+    raise typer.Exit(code)
+
+
+def _label(d: DocumentRecord) -> str:
+    return f"{d.department} {d.year}年{KIND_LABELS[d.kind]}"
+
+
+def _pick_documents(qa: Assistant, words: str) -> tuple[list[DocumentRecord], str]:
+    """Documents named by a doc_id prefix, or by department words resolved as a question's are
+    (abbreviations, regions, years, 预算/决算); exits 1 with 没有找到… when nothing fits. Returns the
+    documents and the resolver's note (e.g. which year was assumed)."""
+    docs = qa.documents()
+    words = words.strip()
+    if not docs:
+        _fail("没有找到任何文件：问答库是空的；请先用 budgetqa ingest 导入")
+    if DOC_ID_PREFIX.fullmatch(words):
+        by_id = [d for d in docs if d.doc_id.startswith(words)]
+        if by_id:
+            return by_id, ""
+    held = "、".join(sorted({d.department for d in docs}))
+    query = read_doc_query(words, docs)
+    if not query.departments and not query.ambiguous:
+        _fail(f"没有找到“{words}”对应的文件（现有：{held}）")
+    resolution = resolve_documents(words, docs)
+    if resolution.refusal:
+        _fail(f"没有找到“{words}”对应的唯一文件：{resolution.refusal}")
+    return resolution.docs, resolution.note
 
 
 @app.command()
@@ -48,8 +90,8 @@ def ingest(
         bool, typer.Option("--as-one", help="The given files are one disclosure (说明 + 报表).")
     ] = False,
 ) -> None:
-    """Ingest disclosures into the store. Exit code 1 when any file failed."""
-    qa = _open(store)
+    """Ingest disclosures into the store (creating it). Exit code 1 when any file failed."""
+    qa = _open(store, create=True)
     files = [str(p) for p in paths]
     bar = tqdm(total=None, unit="file", disable=not os.isatty(2), leave=False)
 
@@ -104,16 +146,31 @@ def docs(store: StoreOpt = DEFAULT_STORE, as_json: Annotated[bool, typer.Option(
     if as_json:
         typer.echo(json.dumps([d.model_dump(mode="json") for d in records], ensure_ascii=False, indent=1))
         return
-    table = Table("department", "year", "kind", "pages", "tables", "cells", "file")
+    # Nothing is cut short: documents of one department differ only by year, kind or scope, and the
+    # id is what `rm` and `audit --doc` take. Long values fold onto the next line instead; file names
+    # only, as whole paths would squeeze the rest into slivers on an 80-column terminal (--json has them).
+    table = Table(title=f"{len(records)} 份文件", show_lines=True)
+    for name in ("id", "year", "kind", "pages", "表/格"):  # 表/格: tables / cells stored
+        table.add_column(name, no_wrap=True)
+    table.add_column("department", overflow="fold", min_width=10)
+    table.add_column("scope", overflow="fold", min_width=4)
+    table.add_column("file", overflow="fold", ratio=1)
     for d in records:
+        files = [Path(f.path).name for f in d.source_files] or [Path(d.source_file).name]
         table.add_row(
-            d.department,
-            str(d.year),
-            "决算" if d.kind == "final_accounts" else "预算",
-            str(d.pages or "-"),
-            str(d.tables),
-            str(d.cells),
-            d.source_file,
+            *(
+                escape(v)
+                for v in (
+                    d.doc_id[:ID_LEN],
+                    str(d.year),
+                    KIND_LABELS[d.kind],
+                    str(d.pages or "-"),
+                    f"{d.tables}/{d.cells}",
+                    d.department,
+                    d.scope_label or SCOPE_LABELS.get(d.scope or "", "-"),
+                    "\n".join(files),
+                )
+            )
         )
     console.print(table)
 
@@ -125,14 +182,16 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="Print the Answer as JSON.")] = False,
 ) -> None:
     """Ask one question; prints the answer with its sources."""
+    if not question.strip():
+        _fail('请输入问题（例如：budgetqa ask "万里街道2024年“三公”经费是多少？"）', code=2)
     answer = _open(store).ask(question)
     if as_json:
         typer.echo(json.dumps(answer.model_dump(mode="json"), ensure_ascii=False, indent=1))
         return
     colour = "green" if answer.status == "answered" else "yellow"
-    console.print(f"[{colour}]{answer.text}[/{colour}]")
+    console.print(f"[{colour}]{escape(answer.text)}[/{colour}]")
     if answer.calculation:
-        console.print(f"计算：{answer.calculation}")
+        console.print(escape(f"计算：{answer.calculation}"))
     for c in answer.citations:
         where = " · ".join(
             str(x)
@@ -146,13 +205,22 @@ def ask(
 def audit(
     store: StoreOpt = DEFAULT_STORE,
     doc: Annotated[
-        str | None, typer.Option("--doc", help="doc_id (prefix) or department; default: all.")
+        str | None,
+        typer.Option("--doc", help="doc_id (prefix) or department words, as in a question; default: all."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Where each disclosure disagrees with itself (sums, tables vs tables, 说明 vs tables)."""
+    """Where each disclosure disagrees with itself (sums, tables vs tables, 说明 vs tables).
+    Exit code 1 when --doc names no stored document."""
     qa = _open(store)
-    docs = [d for d in qa.documents() if not doc or d.doc_id.startswith(doc) or doc in d.department]
+    if doc is not None:
+        docs, note = _pick_documents(qa, doc)
+    else:
+        docs, note = qa.documents(), ""
+        if not docs:
+            _fail("没有找到任何文件：问答库是空的；请先用 budgetqa ingest 导入")
+    if note:
+        errors.print(escape(note))
     report = {d.doc_id: qa.audit(d.doc_id) for d in docs}
     if as_json:
         payload = [
@@ -175,9 +243,35 @@ def audit(
         return
     for d in docs:
         findings = report[d.doc_id]
-        console.print(f"[bold]{d.department} {d.year}[/bold]: {len(findings)} 处不一致")
+        verdict = f"{len(findings)} 处不一致" if findings else "[green]未发现问题[/green]"
+        console.print(f"[bold]{escape(_label(d))}[/bold]（{d.doc_id[:ID_LEN]}）：{verdict}")
         for f in findings:
             console.print(escape(f"  [{f.check}] {f.message}"))
+
+
+@app.command("rm")
+def remove(
+    doc: Annotated[str, typer.Argument(help="doc_id (prefix, as `docs` shows it) or department words.")],
+    store: StoreOpt = DEFAULT_STORE,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+) -> None:
+    """Remove one document from the store: its tables, cells, passages and vectors."""
+    qa = _open(store)
+    docs, note = _pick_documents(qa, doc)
+    if len(docs) != 1 or note:
+        # Deleting is not a question: an assumed year or a look-alike copy must be chosen by id.
+        departments = {d.department for d in docs}
+        for d in qa.documents():
+            if d.department in departments:
+                errors.print(escape(f"  {d.doc_id[:ID_LEN]}  {_label(d)}  {d.source_file}"))
+        _fail(f"“{doc}”对应不止一份文件，请用上面的 id 指明要删除哪一份")
+    target = docs[0]
+    if not yes:
+        typer.confirm(
+            f"删除 {_label(target)}（{target.doc_id[:ID_LEN]}，{target.source_file}）？", abort=True
+        )
+    qa.remove(target.doc_id)
+    console.print(escape(f"已删除 {_label(target)}（{target.doc_id[:ID_LEN]}）"))
 
 
 @app.command("eval")

@@ -42,13 +42,18 @@ class Assistant:
         store: str | Path | None = None,
         settings: Settings | None = None,
         embedder: Embedder | None = None,
+        create: bool = True,
     ) -> Assistant:
-        """Open (creating if missing) the store folder; `store` overrides settings.paths.store."""
+        """Open the store folder; `store` overrides settings.paths.store.
+
+        Args:
+            create: create the store when the folder holds none. With False (for reading only), a
+                missing store raises ConfigError instead of silently becoming a new empty one."""
         settings = settings or Settings()
         if store is not None:
             settings = settings.model_copy(update={"paths": PathSettings(store=Path(store))})
         backend = embedder or build_embedder(settings.embedding)
-        return cls(Store(settings.paths.store, settings, backend), settings)
+        return cls(Store(settings.paths.store, settings, backend, create=create), settings)
 
     def ingest(
         self,
@@ -66,6 +71,15 @@ class Assistant:
 
     def documents(self) -> list[DocumentRecord]:
         return self.store.documents()
+
+    def remove(self, doc_id: str) -> DocumentRecord:
+        """Delete one document from the store (its tables, cells, facts, passages and vectors); returns
+        what was removed. Raises AssistantError when the store holds no such document."""
+        doc = self.store.document(doc_id)
+        if doc is None:
+            raise AssistantError(f"no document {doc_id}")
+        self.store.delete(doc_id)
+        return doc
 
     def tables(self, doc_id: str) -> list[TableRecord]:
         return self.store.tables(doc_id)

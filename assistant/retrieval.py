@@ -15,6 +15,8 @@ from assistant.settings import RetrievalSettings
 from assistant.stores import Store, index_text
 from assistant.types import Chunk
 
+jieba.setLogLevel("WARNING")  # its dictionary loading lines would reach every command's stderr
+
 STOPWORDS = frozenset(
     [
         "的",

@@ -76,10 +76,15 @@ DOC_CACHE_SIZE = 256  # (kind, doc_id) entries kept in memory
 class Store:
     """SQLite table store + chroma chunk index in one folder."""
 
-    def __init__(self, root: Path, settings: Settings, embedder: Embedder) -> None:
+    def __init__(self, root: Path, settings: Settings, embedder: Embedder, create: bool = True) -> None:
+        """Open the store in `root`. With `create=False` (reading) a folder that holds no store is a
+        ConfigError rather than a new empty store: a mistyped path must not look like an empty library."""
         self.root = root
         self.settings = settings
         self.embedder = embedder
+        self._path = root / "budgetqa.sqlite"
+        if not create and not self._path.is_file():
+            raise ConfigError(f"找不到问答库：{root}；请先用 budgetqa ingest 建库")
         try:
             root.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -87,7 +92,6 @@ class Store:
         self._lock = threading.RLock()
         self._local = threading.local()
         self._doc_cache: OrderedDict[tuple[str, str], list[Any]] = OrderedDict()
-        self._path = root / "budgetqa.sqlite"
         self._db = sqlite3.connect(self._path, check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -300,9 +304,13 @@ class Store:
             self.revision = self._revision()
 
     def delete(self, doc_id: str) -> None:
+        """Remove one document: its rows (tables, cells, facts and chunks cascade) and its vectors.
+        Rows go first, so a crash in between leaves only orphan vectors, removed on the next open."""
         with self._lock:
             self._db.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
             self._collection.delete(where={"doc_id": doc_id})
+            for key in [k for k in self._doc_cache if k[1] == doc_id]:
+                del self._doc_cache[key]
             self.revision = self._revision()
 
     def _add_vectors(self, chunks: Sequence[Chunk], vectors: list[list[float]]) -> None:
