@@ -7,14 +7,18 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from decimal import Decimal
 
+from assistant.audit_base import Finding
+from assistant.audit_stated import stated_vs_tables
+from assistant.audit_text import blank_amounts, part_whole, wrong_year
 from assistant.calc import fmt, quantize
 from assistant.citations import cite_cell, cite_fact
 from assistant.lookup import levels
 from assistant.textnorm import convert, label_key
-from assistant.types import Citation, DocumentRecord, Fact, TableCell, TableRecord
+from assistant.types import DocumentRecord, Fact, TableCell, TableRecord
+
+__all__ = ["Finding", "audit"]
 
 CENT = Decimal("0.01")
 _ITEM = re.compile(
@@ -37,15 +41,6 @@ _EXEC = re.compile(
 _SAME_YEAR = re.compile(
     r"比(?P<year>20\d{2})\s*年(?:预算|预算数)?(?P<dir>增加|减少)\s*(?P<num>\d+(?:\.\d+)?)\s*万元"
 )
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One disagreement inside a disclosure."""
-
-    check: str  # sum | split | narrative_table | narrative_self | percent | comparison_year | name
-    message: str
-    citations: tuple[Citation, ...] = field(default_factory=tuple)
 
 
 def _tol(n: int, unit: str | None) -> Decimal:
@@ -303,9 +298,14 @@ def audit(
     facts: Sequence[Fact],
 ) -> list[Finding]:
     """All findings for one document (tables, tables against each other, then the 说明), each once."""
+    items = [m.span() for m in _ITEM.finditer(text)]
     found = [
         *table_sums(doc, tables, cells),
         *cross_tables(doc, tables, cells),
         *narrative_items(doc, text, facts, tables, cells),
+        *stated_vs_tables(doc, text, facts, tables, cells, skip=items),
+        *wrong_year(doc, text, facts, tables, cells),
+        *part_whole(doc, text, facts),
+        *blank_amounts(doc, text, facts),
     ]
     return list({f.message: f for f in found}.values())

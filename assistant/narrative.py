@@ -12,10 +12,10 @@ from assistant.retrieval import Hit, tokenize
 from assistant.types import Fact
 
 _UNIT_CUES = [
-    (re.compile(r"几辆|多少辆|车辆数|车辆|几台"), {"辆", "台"}),
+    (re.compile(r"几辆|多少辆|车辆数|车辆|几台|多少台"), {"辆", "台"}),
     (re.compile(r"几家|多少家"), {"家", "个"}),
     (re.compile(r"多少人|几人|人数|编制数|人员数"), {"人"}),
-    (re.compile(r"几个|多少个|几项|多少项"), {"个", "项"}),
+    (re.compile(r"几个|多少个|几项(?!目)|多少项(?!目)"), {"个", "项"}),
     (re.compile(r"百分之|百分比|%|比例|比重|增长率|下降率|幅度"), {"%"}),
     (re.compile(r"得分|多少分|几分"), {"分"}),
 ]
@@ -29,6 +29,37 @@ _CHANGE = re.compile(
     r"[^，。；;]{0,16}?(?P<dir>增加|减少|下降|增长|降低|减|增)(?:了)?\s*"
     r"(?P<num>\d+(?:,\d{3})*(?:\.\d+)?)\s*(?P<unit>亿元|万元|元|%)"
 )
+# A paragraph whose text layer came out of order: two amounts glued into one token (68632.1240233.95,
+# 0.000.00) or an amount glued to 年 (28398.17年). Its numbers no longer sit beside their words, so no
+# check reads it (seen where a PDF draws every phrase in its own box).
+GLUED = re.compile(r"\d\.\d{2}\d+\.\d{2}|\d\.\d{2}年|\d\.\d{2}万\d|[；;，,。]\s*万?元\s*[；;，,。]")
+
+
+# Years that are not the year a figure is for: a date (截至2024年底, 截至2025年8月31日) and the base of
+# a comparison (比2025年增加).
+NOT_THE_YEAR = re.compile(
+    r"(?:截至|截止|至)\s*20\d{2}\s*年(?:底|末|\d{1,2}\s*月(?:\d{1,2}\s*日)?)?"
+    r"|(?:比|较|与|同|和)\s*20\d{2}\s*年度?"
+)
+
+
+def years_named(text: str) -> list[int]:
+    """The fiscal years a text names, in order, without dates and comparison bases."""
+    return [int(y) for y in re.findall(r"(20\d{2})\s*年", NOT_THE_YEAR.sub(" ", text))]
+
+
+def fact_year(fact: Fact) -> int | None:
+    """The year a stated figure is for: the last year named in the words before it in its clause."""
+    years = years_named(fact.subject)
+    return years[-1] if years else None
+
+
+def garbled_pages(facts: Sequence[Fact]) -> set[int]:
+    """Pages whose text layer came out of order (a figure's sentence has glued numbers there): their
+    figures no longer sit beside their words, so none of them answers a question."""
+    return {f.provenance.page for f in facts if f.provenance.page is not None and GLUED.search(f.sentence)}
+
+
 _AMOUNT = re.compile(r"(\d+(?:,\d{3})*(?:\.\d+)?)\s*(亿元|万元|元)")
 
 
