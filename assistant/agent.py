@@ -9,6 +9,7 @@ import re
 from collections.abc import Sequence
 
 from assistant import calc
+from assistant.answer_checks import mismatch
 from assistant.citations import (
     doc_label,
 )
@@ -32,6 +33,7 @@ from assistant.question import (
     main_target,
     mention,
     older_year,
+    operand_phrases,
     parallel,
     strip_names,
 )
@@ -39,7 +41,7 @@ from assistant.resolve import resolve_documents
 from assistant.steps import NoEvidence
 from assistant.steps_stated import StatedSteps
 from assistant.steps_text import TextSteps
-from assistant.types import Answer, Calculation, DocumentRecord
+from assistant.types import Answer, DocumentRecord
 
 
 class Planner(TextSteps, StatedSteps):
@@ -60,6 +62,9 @@ class Planner(TextSteps, StatedSteps):
             answer = yes_no_answer(question, self._plan(question, chosen))
         except NoEvidence as exc:
             return self._refuse(question, str(exc), chosen)
+        why = mismatch(question, answer, chosen)
+        if why:
+            return self._refuse(question, why, chosen)
         if resolution.note:
             answer = answer.model_copy(update={"text": answer.text + resolution.note})
         return answer
@@ -103,13 +108,18 @@ class Planner(TextSteps, StatedSteps):
         if SHARE.search(q):
             return self._share(q, doc)
         targets = self._targets(q, doc)
-        if len(targets) >= 2 and DIFF.search(q):
-            a, b = (self._evidence(q, t, doc) for t in targets[:2])
+        asked = [t for t in targets if not t.qualifier]  # “基本支出里基本工资比绩效工资多多少”
+        if len(asked) >= 2 and DIFF.search(q):
+            frame = operand_phrases(strip_names(q, [doc]))
+            if frame and (frame[0] == "measures" or not all(self._targets(p, doc) for p in frame[1])):
+                # “行政运行的决算比年初预算多多少”: one row's two measures, not two rows
+                raise NoEvidence("没有找到这项比较所需的两个数。")
+            a, b = (self._evidence(q, t, doc) for t in asked[:2])
             return self._compose_calc(
                 q, [doc], calc.difference(a.value, same_unit(b, a.unit), a.unit), [a, b]
             )
-        if len(targets) >= 2 and SUM.search(q) and parallel(q, targets, doc):
-            evs = [self._evidence(q, t, doc) for t in targets]
+        if len(asked) >= 2 and SUM.search(q) and parallel(q, asked, doc):
+            evs = [self._evidence(q, t, doc) for t in asked]
             unit = evs[0].unit
             return self._compose_calc(q, [doc], calc.total([same_unit(e, unit) for e in evs], unit), evs)
         if targets:
@@ -117,6 +127,9 @@ class Planner(TextSteps, StatedSteps):
                 return self._lookup(q, doc, main_target(targets))
             except NoEvidence:
                 pass
+        total = self._table_total(q, doc)
+        if total:
+            return self._evidence_answer(q, doc, total)
         column = self._column_lookup(q, doc)
         return column if column else self._figure(q, doc, drop)
 
@@ -134,12 +147,23 @@ class Planner(TextSteps, StatedSteps):
         return self._answer(q, text, [doc], value, shown_unit, None, ev.citations)
 
     def _share(self, q: str, doc: DocumentRecord) -> Answer:
-        left, _, right = strip_names(q, [doc]).partition("占")
+        key = strip_names(q, [doc])
+        # "A占B的比例" / "A是B的百分之几": the part before the marker, the whole after it
+        left, _, right = key.partition("占") if "占" in key else key.rpartition("是")
         cells = self.store.cells([doc.doc_id])
         part_targets = find_targets(left, cells)
         whole_targets = find_targets(right, cells)
         if part_targets and not whole_targets and part_targets[0].code:  # “该科目支出合计”: the same row
             whole_targets = [part_targets[0]]
+        if not whole_targets and len(part_targets) >= 2 and part_targets[0].qualifier:
+            whole_targets, part_targets = part_targets[:1], part_targets[1:]  # “基本支出中，人员经费占多少”
+        joint = (
+            self._pair_in_one_table(q, main_target(part_targets), main_target(whole_targets), doc)
+            if part_targets and whole_targets
+            else None
+        )
+        if joint:
+            return self._share_of(q, doc, *joint)
         a = (
             self._evidence(left, main_target(part_targets), doc)
             if part_targets
@@ -148,7 +172,15 @@ class Planner(TextSteps, StatedSteps):
         b = self._evidence(right, main_target(whole_targets), doc) if whole_targets else None
         if a is None or b is None:
             raise NoEvidence("没有找到计算比例所需的两个数。")
-        calculation = calc.share(a.value, same_unit(b, a.unit))
+        return self._share_of(q, doc, a, b)
+
+    def _share_of(self, q: str, doc: DocumentRecord, a: Evidence, b: Evidence) -> Answer:
+        whole = same_unit(b, a.unit)
+        if not whole:
+            raise NoEvidence(f"{b.label}为0，无法计算比例。")
+        if a.value > whole > 0:  # a part never exceeds its whole: the operands are not part and whole
+            raise NoEvidence(f"{a.label}大于{b.label}，二者不是部分与整体，无法计算占比。")
+        calculation = calc.share(a.value, whole)
         return self._compose_calc(q, [doc], calculation, [a, b])
 
     def _per_document(self, q: str, docs: list[DocumentRecord]) -> Answer:
@@ -222,38 +254,12 @@ class Planner(TextSteps, StatedSteps):
 
     def _column_lookup(self, q: str, doc: DocumentRecord) -> Answer | None:
         ev = self._column_evidence(q, doc)
-        if ev is None:
-            return None
+        return self._evidence_answer(q, doc, ev) if ev else None
+
+    def _evidence_answer(self, q: str, doc: DocumentRecord, ev: Evidence) -> Answer:
         value, unit = ev.value, ev.unit
         wanted = asked_unit(q)
         if wanted and wanted != "%" and wanted != unit:
             value, unit = calc.in_unit(value, unit, wanted), wanted
         text = f"{doc_label(doc)}中，{ev.label}为{calc.fmt(value, unit)}。{where(ev.citations[0])}"
         return self._answer(q, text, [doc], value, unit, None, ev.citations)
-
-    # ----- narrative -------------------------------------------------------------------------------
-    def _compose_calc(
-        self, q: str, docs: list[DocumentRecord], calculation: Calculation, evs: list[Evidence]
-    ) -> Answer:
-        unit = calculation.unit
-        value = calculation.result
-        wanted = asked_unit(q)
-        if wanted and wanted != "%" and unit in {"元", "万元", "亿元"} and wanted != unit:
-            value, unit = calc.in_unit(value, unit, wanted), wanted
-        parts = "，".join(
-            f"{doc_label(e.doc) if len(docs) > 1 and e.doc else ''}{e.label}{calc.fmt(e.value, e.unit)}"
-            for e in evs
-        )
-        shown = calc.fmt(value, unit, 2 if unit == "%" else None)
-        names = "、".join(map(doc_label, docs))
-        text = f"{names}：{parts}；计算：{calculation.expression}，结果为{shown}。"
-        return self._answer(
-            q,
-            text,
-            docs,
-            calc.quantize(value, 2) if unit == "%" else value,
-            unit,
-            calculation,
-            [c for e in evs for c in e.citations],
-            derived=True,
-        )

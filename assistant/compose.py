@@ -52,7 +52,8 @@ def yes_no_answer(question: str, answer: Answer) -> Answer:
     amount and its source follow. Other answers are returned as they are."""
     lex = frame_lexicon()
     q = question.rstrip("？?。 ")
-    asks = any(w in q for w in lex["yes_no"] if w != "吗") or (q.endswith("吗") and "有" in q)
+    asks = any(w in q for w in lex["yes_no"]) or any(q.endswith(w) for w in lex["yes_no_endings"])
+    asks = asks or (q.endswith("吗") and "有" in q)
     if not asks or answer.status != "answered" or answer.value is None or answer.unit == "%":
         return answer
     word = lex["yes_words"]["negative" if answer.value == 0 else "positive"]

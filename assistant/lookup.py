@@ -27,9 +27,32 @@ def levels(col_label: str) -> list[str]:
     return parts
 
 
+_YEAR_WORD = re.compile(r"(20\d{2})年度?")
+
+
 def measure(col_label: str) -> str | None:
-    last = label_key(col_label.split("/")[-1]) if col_label else ""
-    return last if last in _MEASURES else None
+    """预算数 / 决算数 … of a column, from whichever header level names it (“预算数/合计”, “2025年预算数”)."""
+    words = frame_lexicon()["column_year"]
+    for level in reversed([label_key(p) for p in col_label.split("/") if p]):
+        core = _YEAR_WORD.sub("", level)
+        for w in (*words["prior"], *words["current"]):
+            core = core.removeprefix(w)
+        core = core if core in _MEASURES else core.removesuffix("数")  # 年初预算数 -> 年初预算
+        if core in _MEASURES:
+            return core
+    return None
+
+
+def column_year(col_label: str, doc_year: int) -> int | None:
+    """The year a column is for when its header says so: “2018年”, “2025年预算数”, “上年预算数”."""
+    key = label_key(col_label)
+    years = _YEAR_WORD.findall(key)
+    if years:
+        return int(years[-1])
+    words = frame_lexicon()["column_year"]
+    if any(w in key for w in words["prior"]) and not any(w in key for w in words["not_a_year"]):
+        return doc_year - 1
+    return None
 
 
 def cell_measure(cell: TableCell) -> str | None:
@@ -82,7 +105,7 @@ _SPEND_TABLES = ("expenditure", "general_budget_expenditure", "fiscal_expenditur
 CONCEPTS: list[Concept] = [
     _c(
         "公务用车购置及运行费",
-        r"公务用车购置及运行(?:维护)?费|车辆购置及运行",
+        r"公务用车购置及运行(?:维护)?费|车辆购置及运行|公车购置及运(?:行|维)",
         ("three_public",),
         lambda r, c: "公务用车购置及运行" in c and _last(c) in {"小计", "公务用车购置及运行费", "合计"},
     ),
@@ -100,7 +123,7 @@ CONCEPTS: list[Concept] = [
     ),
     _c(
         "因公出国（境）费",
-        r"因公出国|出国[(（]?境?[)）]?费|出国经费",
+        r"因公出国|出国[(（]?境?[)）]?(?:经)?费|出国经费",
         ("three_public",),
         lambda r, c: "因公出国" in c,
     ),
@@ -158,7 +181,7 @@ CONCEPTS: list[Concept] = [
 
 # Phrases people use for row labels as printed.
 _REWRITES = [
-    (re.compile(r"收支总预算|收支总计|总预算"), "收入总计"),
+    (re.compile(r"收支总预算|收支总计|(?<!汇)总预算"), "收入总计"),
     (
         re.compile(r"收入(?:预算)?(?:总计|总额|总预算)|总收入|(?:(?<=部门)|(?<=的)|(?<=年))收入预算(?!表)"),
         "收入总计",
@@ -252,12 +275,41 @@ def find_targets(question: str, cells: Sequence[TableCell]) -> list[Target]:
         label_key(c.row_label) for c in cells if c.code and c.code in {t.code for t in found if t.code}
     }
     found = [t for t in found if not (t.row_key and any(t.row_key in label for label in code_labels))]
+    if any(t.row_key not in _MEASURES for t in found):  # “…的决算数”: the measure, not a row
+        found = [t for t in found if t.row_key not in _MEASURES]
     found.sort(key=lambda t: t.start)
     containment = set(frame_lexicon()["containment"])
-    return [
+    out = [
         dataclasses.replace(t, qualifier=True) if nxt and q[t.end : nxt.start] in containment else t
         for t, nxt in zip(found, [*found[1:], None], strict=False)
     ]
+    for i in range(len(out) - 1):  # “行政运行中的基本支出”: a row, then a column of that row
+        if _names_column_of(out[i], out[i + 1], cells):
+            out[i] = dataclasses.replace(out[i], qualifier=False)
+            out[i + 1] = dataclasses.replace(out[i + 1], qualifier=True)
+    # “办公费支出总计”: a total word right after an item only says “in all” about that item
+    return [
+        dataclasses.replace(t, qualifier=True)
+        if prev and t.row_key and _total_word(t.row_key) and q[prev.end : t.start] in {"", "的"}
+        else t
+        for prev, t in zip([None, *out[:-1]], out, strict=False)
+    ]
+
+
+def _names_column_of(t: Target, nxt: Target, cells: Sequence[TableCell]) -> bool:
+    """“2010301（行政运行）的基本支出”, “办公费的公用经费”: the second names a column of the first's
+    row, so the first is asked for and the second only picks its column (read from the question later)."""
+    if not (nxt.concept and (t.code or t.row_key)):
+        return False
+    return any(
+        (c.code == t.code if t.code else _row_key(c.row_label) == t.row_key)
+        and any(nxt.concept.name in level for level in levels(c.col_label))
+        for c in cells
+    )
+
+
+def _total_word(row: str) -> bool:
+    return _total_row(row) or row in {"支出总计", "收入总计"}
 
 
 @cache
@@ -295,13 +347,37 @@ _TITLE_WORDS = [
 ]
 
 
-def _table_rank(question: str, table: TableRecord, preferred: Sequence[str]) -> tuple[int, int]:
+def table_rank(question: str, table: TableRecord, preferred: Sequence[str]) -> tuple[int, int]:
     q = squash(question)
     title = squash(table.title)
     overlap = sum(1 for w in _TITLE_WORDS if w in q and w in title)
     pref = list(preferred) + [t for t in _TYPE_ORDER if t not in preferred]
     order = pref.index(table.table_type) if table.table_type in pref else len(pref)
     return (-overlap, order) if not preferred or table.table_type in preferred else (1, order)
+
+
+def _title_key(text: str) -> str:
+    return _YEAR_WORD.sub("", label_key(_ASIDE.sub("", to_halfwidth(text))))
+
+
+def table_mention(question: str, tables: Sequence[TableRecord]) -> tuple[set[str], str]:
+    """The table a question names (“一般公共预算基本支出表里的工资福利支出”): the ids of the tables whose
+    title holds the longest run of the question's words ending in 表 (at least 5 characters), and the
+    question with that run blanked, so a title's words (基本支出, 三公) are not read as what is asked."""
+    q = _title_key(question)
+    titles = {t.table_id: _title_key(t.title) for t in tables}
+    best, span = 4, (0, 0)
+    for end in (i + 1 for i, ch in enumerate(q) if ch == "表"):
+        start = end - 1
+        while start > 0 and any(q[start - 1 : end] in title for title in titles.values()):
+            start -= 1
+        if end - start > best and any(q[start:end] in title for title in titles.values()):
+            best, span = end - start, (start, end)
+    if span == (0, 0):
+        return set(), question
+    named = q[span[0] : span[1]]
+    ids = {tid for tid, title in titles.items() if named in title}
+    return ids, q[: span[0]] + "　" + q[span[1] :]
 
 
 def column_targets(
@@ -321,7 +397,7 @@ def column_targets(
                 best, best_len = [c], len(name)
             elif best and len(name) == best_len and name in q and c.col_label == best[0].col_label:
                 best.append(c)
-    return sorted(best, key=lambda c: (_table_rank(question, by_table[c.table_id], ()), c.row))
+    return sorted(best, key=lambda c: (table_rank(question, by_table[c.table_id], ()), c.row))
 
 
 def _column_words(question: str, cells: Sequence[TableCell]) -> set[str]:
@@ -336,7 +412,7 @@ def _column_words(question: str, cells: Sequence[TableCell]) -> set[str]:
 
 def _wanted_measure(question: str, kind: str) -> str | None:
     q = squash(question)
-    if re.search(r"年初预算|预算数|预算是多少|预算安排", q) and "决算数" not in q:
+    if re.search(r"年初预算|预算数|(?<!公共)预算(?:是|为|有)?多少|预算安排", q) and "决算数" not in q:
         return "预算数"
     if re.search(r"决算|实际", q) or kind == "final_accounts":
         return "决算数"
@@ -344,10 +420,19 @@ def _wanted_measure(question: str, kind: str) -> str | None:
 
 
 def select_cells(
-    question: str, target: Target, tables: Sequence[TableRecord], cells: Sequence[TableCell], kind: str
+    question: str,
+    target: Target,
+    tables: Sequence[TableRecord],
+    cells: Sequence[TableCell],
+    kind: str,
+    years: tuple[int, int] | None = None,
 ) -> list[TableCell]:
-    """Cells for one target, best first: right table, right row, right column."""
+    """Cells for one target, best first: right table, right row, right column. `years` is (the year
+    asked, the document's year): a column headed with another year (“2018年”, “上年预算数”) never
+    answers, and when another year is asked only a column headed with it does."""
     by_table = {t.table_id: t for t in tables}
+    if years:
+        cells = in_year(cells, *years)
     preferred: tuple[str, ...] = target.concept.tables if target.concept else ()
     if target.code:
         hits = [c for c in cells if c.code == target.code]
@@ -360,16 +445,26 @@ def select_cells(
         ]
     else:
         hits = [c for c in cells if _row_key(c.row_label) == target.row_key]
-    hits = [c for c in hits if c.value is not None and "列位置不明" not in c.col_label]
+    hits = [c for c in hits if _plausible(c)]
     if not hits:
         return []
     best_table = min(
         {c.table_id for c in hits},
-        key=lambda tid: (_table_rank(question, by_table[tid], preferred), by_table[tid].seq),
+        key=lambda tid: (table_rank(question, by_table[tid], preferred), by_table[tid].seq),
     )
     hits = [c for c in hits if c.table_id == best_table]
-    if target.concept and target.concept.name in PARTS:
-        hits = _adding_up(target.concept.name, hits, [c for c in cells if c.table_id == best_table]) or hits
+    if target.concept and target.concept.name in PARTS:  # within each measure (预算数 / 决算数)
+        table_cells = [c for c in cells if c.table_id == best_table]
+        checked: list[TableCell] = []
+        for m in {cell_measure(c) for c in hits}:
+            group = [c for c in hits if cell_measure(c) == m]
+            adding = _adding_up(target.concept.name, group, table_cells)
+            if adding or len({c.value for c in group}) == 1:
+                checked += adding or group
+            # else: several totals that differ and none is the sum of its items: no answer
+        if not checked:
+            return []
+        hits = sorted(checked, key=lambda c: (c.row, c.col))
     words = _column_words(question, hits)
     if words:
         scored = [(sum(w in levels(c.col_label) for w in words), c) for c in hits]
@@ -377,11 +472,40 @@ def select_cells(
         if top:
             hits = [c for s, c in scored if s == top]
     want = _wanted_measure(question, kind)
-    if any(cell_measure(c) for c in hits):
+    own_word = {"budget": "预算", "final_accounts": "决算"}.get(kind, "")
+    if want != _KIND_MEASURE.get(kind, want) and own_word not in squash(question):
+        # 年初预算 asked of a 决算 (and not a comparison of a 决算 with a 预算): only a column saying so
+        hits = [c for c in hits if _BUDGET_FAMILY.get(cell_measure(c) or "", cell_measure(c)) == want]
+    elif any(cell_measure(c) for c in hits):
         hits = [c for c in hits if cell_measure(c) in (want, None)] or hits
+    if not hits:
+        return []
     rows = sorted({(c.row, c.side) for c in hits})
     first_row = [c for c in hits if (c.row, c.side) == rows[0]]
     return sorted(first_row, key=lambda c: c.col)
+
+
+_KIND_MEASURE = {"budget": "预算数", "final_accounts": "决算数"}
+_BUDGET_FAMILY = {"年初预算": "预算数", "调整预算": "预算数", "全年预算": "预算数"}
+
+
+def _plausible(c: TableCell) -> bool:
+    """A cell that can answer: a number, under a header that names something (not only the column
+    numbers 1 2 3 … a table prints under its header), and not its own classification code."""
+    if c.value is None or "列位置不明" in c.col_label:
+        return False
+    if c.col_label and all(p.strip().isdigit() for p in c.col_label.split("/") if p.strip()):
+        return False
+    return not (c.code and str(c.value).split(".")[0] == c.code)
+
+
+def in_year(cells: Sequence[TableCell], asked: int, doc_year: int) -> list[TableCell]:
+    out = []
+    for c in cells:
+        year = column_year(c.col_label, doc_year)
+        if year == asked or (year is None and asked == doc_year):
+            out.append(c)
+    return out
 
 
 def _adding_up(name: str, hits: list[TableCell], table_cells: list[TableCell]) -> list[TableCell]:
@@ -410,8 +534,12 @@ def _adding_up(name: str, hits: list[TableCell], table_cells: list[TableCell]) -
     out = []
     for c in hits:
         parts = [item(alts, (c.row, c.side), cell_measure(c)) for alts in PARTS[name]]
-        if all(p is not None for p in parts) and sum(parts) == c.value:  # type: ignore[arg-type]
-            out.append(c)
+        if all(p is not None for p in parts) and c.value is not None:
+            # printed totals may differ from the sum of printed items by rounding: one unit of the
+            # last printed digit per item (46.21 = 4.69 + 0.90 + 40.61 in a 决算 三公 table)
+            step = Decimal(1).scaleb(min(c.value.as_tuple().exponent, 0))  # type: ignore[arg-type]
+            if abs(sum(parts) - c.value) <= step * len(parts):  # type: ignore[arg-type]
+                out.append(c)
     return out
 
 

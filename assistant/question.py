@@ -6,12 +6,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from assistant.lookup import Target
-from assistant.narrative import keywords
+from assistant.lookup import Target, frame_lexicon
+from assistant.narrative import keywords, years_named
 from assistant.orgs import aliases
 from assistant.types import Answer, DocumentRecord
 
-SHARE = re.compile(r"占.{0,30}(?:比例|比重|百分比|百分之|多少%|的%)|占比")
+SHARE = re.compile(
+    r"占.{0,30}(?:比例|比重|百分比|百分之|多少%|的%)|占比|占(?!用|有).{0,30}?(?:的)?(?:多少|几成)[？?]?$"
+    r"|是.{1,30}?的(?:百分之几|百分之多少|几成|多少%|百分比)"
+)
 SUM = re.compile(r"合计|加起来|之和|一共|总共|共计|总和|相加|[两三四五六七八九]项")
 DIFF = re.compile(r"比.{1,30}?(?:多|少|高|低)[^，。？?]{0,6}?(?:多少|几)|相差|差额|差多少|差了")
 PARALLEL = re.compile(r"^[\s、，,和与及跟加以]*$|^[^，。？?]{0,4}[、和与及加][^，。？?]{0,4}$")
@@ -94,6 +97,14 @@ def doc_words(docs: Sequence[DocumentRecord]) -> list[str]:
     return words
 
 
+def uncovered(q: str, *labels: str) -> list[str]:
+    """Content words of the question that none of the labels carries (nor the frame's filler words):
+    what an answer read from those labels would leave unanswered."""
+    filler = set(frame_lexicon()["filler"]) | GENERIC_WORDS
+    text = "".join(labels)
+    return [w for w in keywords(q) if w not in filler and not all(ch in text for ch in w)]
+
+
 def has_specific_word(q: str, text: str, drop: list[str]) -> bool:
     """Evidence must carry a specific word of the question (“采购” in 政府采购支出总额), not only
     budget vocabulary that every figure shares."""
@@ -125,6 +136,50 @@ def asks_signed(q: str) -> bool:
 def mention(q: str, doc: DocumentRecord) -> int:
     positions = [q.find(a) for a in aliases(doc.department) if a in q]
     return min(positions) if positions else len(q)
+
+
+_STRONG_SUM = re.compile(r"加起来|之和|相加|总和|[两三四五六七八九]项")
+_LIST_SEP = re.compile(r"[、，,和与及跟加]")
+
+
+def operand_phrases(key: str) -> tuple[str, list[str]] | None:
+    """“A比B多多少” -> ("difference", [A, B]); “A、B和C加起来是多少” -> ("sum", [A, B, C]).
+    `key` is the question without department names and years. None when it asks no such operation
+    or compares with another year (比上年…), which is a change, not a difference of two items."""
+    if DIFF.search(key):
+        m = re.search(r"(.+?)比(.+?)(?:多|少|高|低)", key)
+        if not m:
+            return None
+        if re.fullmatch(r"(?:上年|去年|上一年)(?:的)?", m.group(2)):
+            return None
+        if re.fullmatch(r"(?:年初|调整|全年)?预算数?(?:的)?", m.group(2)):  # one row's 决算 vs its 预算
+            return "measures", [m.group(1), m.group(2)]
+        return "difference", [m.group(1), m.group(2)]
+    m = _STRONG_SUM.search(key)
+    if m:
+        parts = [p for p in _LIST_SEP.split(key[: m.start()]) if len(p.strip()) >= 2]
+        return ("sum", parts) if len(parts) >= 2 else None
+    return None
+
+
+_LISTED_SUM = re.compile(r"[^，。？?]{2,}[、和与及][^，。？?]{2,}(?:一共|合计|总共|共计|合起来)")
+
+
+def asks_operation(q: str) -> bool:
+    """The question asks for a difference, a sum of listed items or a share: one stated number never
+    answers it."""
+    return bool(DIFF.search(q) or _STRONG_SUM.search(q) or _LISTED_SUM.search(q) or SHARE.search(q))
+
+
+def asks_several(q: str) -> bool:
+    """“人员编制多少、实有多少人？”: two questions in one, which one number cannot answer."""
+    return len(re.findall(r"(?<![多少了])多少|几[个辆家项人名台]", q)) >= 2
+
+
+def asked_year(q: str, doc: DocumentRecord) -> int:
+    """The one year a question names (“2018年的公务接待费”), else the document's own year."""
+    years = set(years_named(q)) | {int(y) for y in re.findall(r"(?:比|较|与|同|和)\s*(20\d{2})\s*年", q)}
+    return years.pop() if len(years) == 1 else doc.year
 
 
 def older_year(q: str, doc: DocumentRecord) -> bool:

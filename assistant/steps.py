@@ -9,16 +9,28 @@ import re
 from collections.abc import Sequence
 from decimal import Decimal
 
+from assistant import calc
 from assistant.audit import Finding, audit
 from assistant.citations import cite_cell, cite_fact, cite_table_note, doc_label, number_keys
 from assistant.compose import Evidence, cell_label
-from assistant.lookup import CONCEPTS, Target, column_targets, find_targets, infer_unit, select_cells
-from assistant.narrative import rank_facts
-from assistant.question import strip_names
+from assistant.lookup import (
+    CONCEPTS,
+    Target,
+    column_targets,
+    find_targets,
+    in_year,
+    infer_unit,
+    select_cells,
+    table_mention,
+    table_rank,
+)
+from assistant.narrative import garbled_pages, rank_facts
+from assistant.question import asked_unit, asked_year, strip_names, uncovered
 from assistant.retrieval import Retriever
 from assistant.settings import Settings
 from assistant.stores import Store
-from assistant.types import Answer, Calculation, Citation, DocumentRecord, TableCell, TableRecord
+from assistant.textnorm import label_key
+from assistant.types import Answer, Calculation, Citation, DocumentRecord, Fact, TableCell, TableRecord
 
 
 class NoEvidence(Exception):
@@ -55,15 +67,28 @@ class Steps:
             self.store.facts([doc.doc_id]),
         )
 
+    def _facts(self, doc: DocumentRecord) -> list[Fact]:
+        """The figures the 说明 states, without those of pages whose text layer came out of order."""
+        facts = self.store.facts([doc.doc_id])
+        garbled = garbled_pages(facts)
+        return [f for f in facts if f.provenance.page not in garbled] if garbled else facts
+
     def _targets(self, q: str, doc: DocumentRecord) -> list[Target]:
-        return find_targets(strip_names(q, [doc]), self.store.cells([doc.doc_id]))
+        _, rest = table_mention(strip_names(q, [doc]), self.store.tables(doc.doc_id))
+        return find_targets(rest, self.store.cells([doc.doc_id]))
 
     def _evidence(self, q: str, target: Target, doc: DocumentRecord) -> Evidence:
         tables = self.store.tables(doc.doc_id)
         cells = self.store.cells([doc.doc_id])
-        picked = select_cells(q, target, tables, cells, doc.kind)
+        named, _ = table_mention(strip_names(q, [doc]), tables)
+        if named:  # a table the question names is where the answer is, or nowhere
+            cells = [c for c in cells if c.table_id in named]
+        year = asked_year(q, doc)
+        picked = select_cells(q, target, tables, cells, doc.kind, (year, doc.year))
         if picked:
             return self._cell_evidence(picked[0], cell_label(picked[0], target), tables, cells, doc)
+        if year != doc.year:  # the document's own figures are for its year, never for the one asked
+            raise NoEvidence(f"{doc_label(doc)}中没有{year}年“{target.label}”的数据。")
         if target.concept:
             empty = [t for t in tables if t.table_type in target.concept.tables and t.empty]
             if empty:
@@ -73,7 +98,7 @@ class Steps:
                 )
             named = [
                 f
-                for f in self.store.facts([doc.doc_id])
+                for f in self._facts(doc)
                 if f.unit in {"万元", "元", "亿元"} and target.concept.pattern.search(f.subject)
             ]
             facts = rank_facts(target.concept.name, named)
@@ -82,13 +107,68 @@ class Steps:
                 return Evidence(f.value, f.unit, target.concept.name, [cite_fact(f, doc)], doc)
         raise NoEvidence(f"{doc_label(doc)}中没有找到“{target.label}”的数据。")
 
-    def _column_evidence(self, q: str, doc: DocumentRecord) -> Evidence | None:
+    def _pair_in_one_table(
+        self, q: str, part: Target, whole: Target, doc: DocumentRecord
+    ) -> tuple[Evidence, Evidence] | None:
+        """Part and whole of a share read from one table when a table holds both (人员经费 and 基本支出
+        of the 财政拨款基本支出表 the question names), so the ratio never mixes two tables' bases."""
         tables = self.store.tables(doc.doc_id)
-        hits = column_targets(strip_names(q, [doc]), tables, self.store.cells([doc.doc_id]))
-        if not hits:
+        cells = self.store.cells([doc.doc_id])
+        years = (asked_year(q, doc), doc.year)
+        pairs = []
+        for table in sorted(tables, key=lambda t: (table_rank(q, t, ()), t.seq)):
+            own = [c for c in cells if c.table_id == table.table_id]
+            a = select_cells(q, part, [table], own, doc.kind, years)
+            b = select_cells(q, whole, [table], own, doc.kind, years)
+            if a and b and (a[0].row, a[0].col) != (b[0].row, b[0].col):
+                pairs.append((a[0], b[0]))
+        if not pairs:
+            return None
+        a, b = pairs[0]
+        return (
+            self._cell_evidence(a, cell_label(a, part), tables, cells, doc),
+            self._cell_evidence(b, cell_label(b, whole), tables, cells, doc),
+        )
+
+    def _column_evidence(self, q: str, doc: DocumentRecord) -> Evidence | None:
+        """A column the question names, read on its table's total row: only when the question names
+        nothing else (a row, an item) that the total would silently drop."""
+        tables = self.store.tables(doc.doc_id)
+        all_cells = self.store.cells([doc.doc_id])
+        cells = in_year(all_cells, asked_year(q, doc), doc.year)
+        named, rest = table_mention(strip_names(q, [doc]), tables)
+        if named:
+            cells = [c for c in cells if c.table_id in named]
+        hits = column_targets(rest, tables, cells)
+        title = next((t.title for t in tables if hits and t.table_id == hits[0].table_id), "")
+        if not hits or uncovered(rest, hits[0].col_label, title):
             return None
         label = re.sub(r"^其中[:：]?", "", hits[0].col_label.split("/")[-1])
-        return self._cell_evidence(hits[0], label, tables, self.store.cells([doc.doc_id]), doc)
+        return self._cell_evidence(hits[0], label, tables, all_cells, doc)
+
+    def _table_total(self, q: str, doc: DocumentRecord) -> Evidence | None:
+        """“基本支出部门预算经济分类预算表中的合计”: the total row of the table the question names, in
+        the column it names (人员经费 …) or else its 合计 column."""
+        tables = self.store.tables(doc.doc_id)
+        named, rest = table_mention(strip_names(q, [doc]), tables)
+        if not named or not re.search(r"合计|总计", rest):
+            return None
+        all_cells = self.store.cells([doc.doc_id])
+        cells = [c for c in in_year(all_cells, asked_year(q, doc), doc.year) if c.table_id in named]
+        target = Target(label="合计", start=0, row_key="合计")
+        totals = [c for c in cells if c.value is not None and label_key(c.row_label) in {"合计", "总计"}]
+        if not totals or find_targets(rest, cells):
+            return None
+        first = min(totals, key=lambda c: (c.table_id != totals[0].table_id, c.row))
+        row = [c for c in totals if (c.table_id, c.row, c.side) == (first.table_id, first.row, first.side)]
+        picked = select_cells(rest, target, tables, row, doc.kind)
+        if not picked:
+            return None
+        named_cols = [c for c in picked if uncovered(rest, c.col_label) == []]
+        cell = named_cols[0] if named_cols else picked[0]
+        if uncovered(rest, cell.col_label, next(t.title for t in tables if t.table_id == cell.table_id)):
+            return None
+        return self._cell_evidence(cell, f"合计（{cell.col_label}）", tables, all_cells, doc)
 
     def _cell_evidence(
         self,
@@ -133,6 +213,32 @@ class Steps:
             derived=derived,
             doc_ids=tuple(d.doc_id for d in docs),
             settings_hash=self.settings.index_fingerprint(),
+        )
+
+    def _compose_calc(
+        self, q: str, docs: list[DocumentRecord], calculation: Calculation, evs: list[Evidence]
+    ) -> Answer:
+        unit = calculation.unit
+        value = calculation.result
+        wanted = asked_unit(q)
+        if wanted and wanted != "%" and unit in {"元", "万元", "亿元"} and wanted != unit:
+            value, unit = calc.in_unit(value, unit, wanted), wanted
+        parts = "，".join(
+            f"{doc_label(e.doc) if len(docs) > 1 and e.doc else ''}{e.label}{calc.fmt(e.value, e.unit)}"
+            for e in evs
+        )
+        shown = calc.fmt(value, unit, 2 if unit == "%" else None)
+        names = "、".join(map(doc_label, docs))
+        text = f"{names}：{parts}；计算：{calculation.expression}，结果为{shown}。"
+        return self._answer(
+            q,
+            text,
+            docs,
+            calc.quantize(value, 2) if unit == "%" else value,
+            unit,
+            calculation,
+            [c for e in evs for c in e.citations],
+            derived=True,
         )
 
     def _refuse(self, q: str, why: str, docs: Sequence[DocumentRecord] = ()) -> Answer:

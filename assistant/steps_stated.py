@@ -16,7 +16,7 @@ from assistant.types import Answer, DocumentRecord
 class StatedSteps(Steps):
     def _stated_change(self, q: str, doc: DocumentRecord, drop: list[str]) -> Answer | None:
         """“比上年减少X”: the change itself, its rate, or last year's figure derived from it."""
-        facts = self.store.facts([doc.doc_id])
+        facts = self._facts(doc)
         wants_rate = asked_unit(q) == "%"
         change = find_change(strip_names(q, [doc]), facts, drop, percent=wants_rate)
         if change is None and wants_rate:  # a rate from a stated amount: 减少X ÷ 上年数
@@ -61,7 +61,7 @@ class StatedSteps(Steps):
             c.row_label for t in targets if t.code for c in cells if c.code == t.code
         ][:1]
         text = self.store.document_text(doc.doc_id)
-        facts = self.store.facts([doc.doc_id])
+        facts = self._facts(doc)
         for label in labels:
             pair = find_stated_pair(label, kind, text, facts)
             if pair is None:

@@ -6,9 +6,20 @@ import re
 
 from assistant import calc
 from assistant.citations import cite_fact, cite_text, doc_label
-from assistant.compose import where
-from assistant.narrative import best_sentences, keywords, rank_facts
-from assistant.question import DEFINE, SECTION_INTENTS, WHY, asked_unit, has_specific_word, main_target
+from assistant.compose import Evidence, same_unit, where
+from assistant.narrative import best_sentences, fact_year, keywords, rank_facts
+from assistant.question import (
+    DEFINE,
+    SECTION_INTENTS,
+    WHY,
+    asked_unit,
+    asked_year,
+    asks_operation,
+    has_specific_word,
+    main_target,
+    operand_phrases,
+    strip_names,
+)
 from assistant.steps import NoEvidence, Steps
 from assistant.types import Answer, Chunk, DocumentRecord
 
@@ -48,11 +59,18 @@ class TextSteps(Steps):
         )
 
     def _figure(self, q: str, doc: DocumentRecord, drop: list[str]) -> Answer:
-        facts = self.store.facts([doc.doc_id])
+        if asks_operation(q) and not re.search(r"上年|去年|上一年", q):
+            calculated = self._figure_calc(q, doc, drop)
+            if calculated:
+                return calculated
+            raise NoEvidence(f"{doc_label(doc)}中没有找到这项计算所需的每一个数。")
+        facts = self._facts(doc)
         targets = self._targets(q, doc)
         asked = main_target(targets).concept if targets else None
         if asked:  # the metric asked for must be what the sentence states, not a word near another number
             facts = [f for f in facts if asked.names(f.subject)]
+        year = asked_year(q, doc)  # “2025年预算数为9.23万元” answers 2025, never the 2026 figure beside it
+        facts = [f for f in facts if fact_year(f) == year or (fact_year(f) is None and year == doc.year)]
         ranked = rank_facts(q, facts, drop)
         if not ranked or ranked[0].coverage < 0.5 or not has_specific_word(q, ranked[0].fact.sentence, drop):
             raise NoEvidence(f"{doc_label(doc)}中没有找到与问题对应的数字。")
@@ -64,6 +82,33 @@ class TextSteps(Steps):
         source = where(cite_fact(fact, doc))
         text = f"{doc_label(doc)}中写明：“{fact.sentence}”即{calc.fmt(value, shown)}。{source}"
         return self._answer(q, text, [doc], value, shown, None, [cite_fact(fact, doc)])
+
+    def _figure_calc(self, q: str, doc: DocumentRecord, drop: list[str]) -> Answer | None:
+        """A difference or sum of amounts the 说明 states item by item (“驻京经费312万元，…接待中心运行费
+        116万元”): each operand is the one stated figure whose subject carries all its words, and no
+        figure with another value comes close."""
+        frame = operand_phrases(strip_names(q, [doc]))
+        if frame is None or frame[0] == "measures":
+            return None
+        op, phrases = frame
+        money = [f for f in self._facts(doc) if f.unit in {"元", "万元", "亿元"}]
+        evs: list[Evidence] = []
+        for phrase in phrases:
+            words = keywords(phrase, drop)
+            ranked = [r for r in rank_facts(phrase, money, drop) if all(w in r.fact.subject for w in words)]
+            if not words or not ranked:
+                return None
+            top = ranked[0]
+            if any(r.fact.value != top.fact.value and r.score > top.score - 0.5 for r in ranked[1:]):
+                return None  # two stated figures fit this operand equally well
+            label = "".join(words)
+            evs.append(Evidence(top.fact.value, top.fact.unit, label, [cite_fact(top.fact, doc)], doc))
+        unit = evs[0].unit
+        values = [same_unit(e, unit) for e in evs]
+        calculation = (
+            calc.difference(values[0], values[1], unit) if op == "difference" else calc.total(values, unit)
+        )
+        return self._compose_calc(q, [doc], calculation, evs)
 
     def _text(self, q: str, docs: list[DocumentRecord], drop: list[str]) -> Answer:
         by_id = {d.doc_id: d for d in docs}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -28,11 +29,22 @@ def numeric_match(case: EvalCase, answer: Answer) -> bool:
     return abs(value - gold) <= tol
 
 
+_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
+
+
+def _has(phrase: str, text: str, numbers: set[Decimal]) -> bool:
+    """A phrase is in the text; a phrase that is a number matches the same number however it is
+    printed (“5000” and “5,000.00”)."""
+    if label_key(phrase) in label_key(text):
+        return True
+    return bool(_NUMBER.fullmatch(phrase)) and Decimal(phrase.replace(",", "")) in numbers
+
+
 def phrases_match(case: EvalCase, text: str) -> bool:
-    t = label_key(text)
-    if not all(label_key(p) in t for p in case.expect_all):
+    numbers = {Decimal(n.replace(",", "")) for n in _NUMBER.findall(text)}
+    if not all(_has(p, text, numbers) for p in case.expect_all):
         return False
-    return not case.expect_any or any(label_key(p) in t for p in case.expect_any)
+    return not case.expect_any or any(_has(p, text, numbers) for p in case.expect_any)
 
 
 def citation_ok(case: EvalCase, answer: Answer) -> bool:

@@ -92,3 +92,41 @@ def test_chart_series_come_from_cited_figures(corpus_qa: Assistant) -> None:
     assert dict(zip(three.labels, three.values, strict=True))["购置费"] == 25.0  # gold 05 p31
     yoy = next(s for t, s in series.items() if "历年对比" in t)
     assert "2023 “三公”经费" in yoy.labels and "2024 “三公”经费" in yoy.labels
+
+
+# ----- failure classes of issue 9 (each failed before the frame changes; gold from tests/golden/corpus)
+def test_a_row_then_a_column_of_that_row_reads_that_cell(corpus_qa: Assistant) -> None:
+    answer = corpus_qa.ask("万里街道2024年办公费的公用经费是多少元？")  # gold 05 p29, 30201 / 公用经费
+    assert (answer.value, answer.unit) == (4755518, "元") and "办公费" in answer.citations[0].row
+    coded = corpus_qa.ask("昌吉市商务和工业信息化局2020年行政运行中的基本支出是多少？")
+    assert coded.value == 443.35 and "行政运行" in coded.citations[0].row  # not the 基本支出 total
+
+
+def test_measure_named_in_an_upper_header_level(corpus_qa: Assistant) -> None:
+    final = corpus_qa.ask("国家信访局2024年三公经费决算数是多少？")  # gold 50 p15: 预算数 76.43, 决算数 46.21
+    budget = corpus_qa.ask("国家信访局2024年公务接待费预算数是多少？")
+    assert (final.value, budget.value) == (46.21, 5.80)
+    assert "决算数" in final.citations[0].column and "预算数" in budget.citations[0].column
+
+
+def test_year_columns_answer_the_year_asked(corpus_qa: Assistant) -> None:
+    this_year = corpus_qa.ask("西安市安全生产监督管理局2019年公务接待费是多少？")  # gold 46 p32
+    last_year = corpus_qa.ask("西安市安全生产监督管理局2018年公务用车购置及运行维护费是多少？")
+    assert this_year.value == 4.38 and "2019年" in this_year.citations[0].column
+    assert last_year.value == 21.22 and "2018年" in last_year.citations[0].column
+
+
+def test_difference_of_two_items_the_narrative_states(corpus_qa: Assistant) -> None:
+    # corpus 48 p18: “2026信访接待中心运行费116万元 … 2026驻京经费312万元” (new-documents split 48-013)
+    answer = corpus_qa.ask("长春市信访局2026年驻京经费比信访接待中心运行费多多少万元？")
+    assert (answer.value, answer.unit) == (196, "万元") and answer.calculation == "312 − 116 = 196.00万元"
+    assert answer.citations and all(c.page == 18 for c in answer.citations)  # one sentence states both
+
+
+def test_one_number_never_answers_an_operation_or_another_unit(corpus_qa: Assistant) -> None:
+    # corpus 50 p21 states 年初预算899.34万元, 决算659.05万元, 完成73.28%: a difference is no answer
+    share = corpus_qa.ask("国家信访局2024年机关事业单位基本养老保险缴费支出完成了年初预算的百分之几？")
+    assert share.status == "refused" or (share.value, share.unit) == (73.28, "%"), share.text
+    # corpus 53: the 三公 total of 2025 alone does not say whether it changed from 2024
+    change = corpus_qa.ask("长沙市公安局2025年的三公经费预算和2024年相比有变化吗？")
+    assert change.status == "refused" or "持平" in change.text, change.text

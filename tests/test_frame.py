@@ -1,0 +1,85 @@
+"""Reading a question into its frame, layer by layer, without a store: operations and their operands,
+the year asked, the year and measure a column is for, and the last check of an answer against what
+was asked (unit family, operation, year)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from assistant.answer_checks import mismatch
+from assistant.lookup import column_year, measure
+from assistant.question import SHARE, asked_year, asks_operation, operand_phrases
+from assistant.types import Answer
+
+DOC = SimpleNamespace(year=2026, department="长春市信访局")
+
+
+@pytest.mark.parametrize(
+    ("key", "frame"),
+    [
+        ("驻京经费比信访接待中心运行费多多少万元？", ("difference", ["驻京经费", "信访接待中心运行费"])),
+        (
+            "信访专项经费、信访接待中心运行费和驻京经费三项加起来是多少？",
+            ("sum", ["信访专项经费", "信访接待中心运行费", "驻京经费"]),
+        ),
+        ("收入预算比上年增加了多少？", None),  # a change, not a difference of two items
+        ("公务接待费比上年多多少？", None),
+        ("行政运行的决算比年初预算多了多少万元？", ("measures", ["行政运行的决算", "年初预算"])),
+        ("三公经费是多少？", None),
+    ],
+)
+def test_operand_phrases(key: str, frame: tuple[str, list[str]] | None) -> None:
+    assert operand_phrases(key) == frame
+
+
+@pytest.mark.parametrize(
+    "q",
+    ["基本支出中，人员经费占多少？", "人员经费是基本支出的百分之几？", "人员经费占基本支出的多少"],
+)
+def test_share_wordings(q: str) -> None:
+    assert SHARE.search(q) and asks_operation(q)
+
+
+def test_asked_year_is_the_one_year_named_else_the_documents() -> None:
+    assert asked_year("2025年三公经费预算数是多少？", DOC) == 2025
+    assert asked_year("三公经费预算数是多少？", DOC) == 2026
+    assert asked_year("2026年比2025年增加多少？", DOC) == 2026  # two years: a change, the document's own
+
+
+@pytest.mark.parametrize(
+    ("col", "year", "what"),
+    [
+        ("2018年/一般公共预算拨款安排的“三公”经费预算/公务接待费", 2018, None),
+        ("2025年预算数/合计", 2025, "预算数"),
+        ("上年预算数/合计", 2025, "预算数"),
+        ("收入/上年结转", None, None),  # this year's money carried over, not last year's column
+        ("预算数/因公出国（境）费", None, "预算数"),  # the measure from an upper header level
+        ("决算数/公务用车购置及运行维护费/小计", None, "决算数"),
+    ],
+)
+def test_column_year_and_measure_from_any_header_level(col: str, year: int | None, what: str | None) -> None:
+    assert column_year(col, 2026) == year
+    assert measure(col) == what
+
+
+def _answer(value: float, unit: str, text: str = "", calculation: str | None = None) -> Answer:
+    return Answer(question="q", status="answered", text=text, value=value, unit=unit, calculation=calculation)
+
+
+@pytest.mark.parametrize(
+    ("q", "answer", "refused"),
+    [
+        ("单位价值100万元以上的设备有多少台？", _answer(100, "万元"), True),  # a count asked, money found
+        ("完成了年初预算的百分之几？", _answer(240.29, "万元"), True),
+        ("驻京经费比接待中心运行费多多少？", _answer(116, "万元"), True),  # an operation, one number
+        ("驻京经费比接待中心运行费多多少？", _answer(196, "万元", calculation="312 − 116 = 196万元"), False),
+        ("三公经费预算和2024年相比有变化吗？", _answer(458.5, "万元", text="三公经费为458.50万元"), True),
+        ("三公经费是多少？", _answer(458.5, "万元"), False),
+        ("安排了多少项目支出？", _answer(4614000, "元"), False),  # 项目 is not the count unit 项
+    ],
+)
+def test_mismatch_refuses_what_was_not_asked(q: str, answer: Answer, refused: bool) -> None:
+    docs = [SimpleNamespace(year=2025, department="x")]
+    assert (mismatch(q, answer, docs) is not None) is refused  # type: ignore[arg-type]
