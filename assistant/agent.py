@@ -74,6 +74,9 @@ class Planner(TextSteps, StatedSteps):
         drop = doc_words(docs)
         if CONSISTENCY.search(q):
             return self._consistency(q, docs, drop)
+        duty = self._duty(q, docs[0]) if len(docs) == 1 else None
+        if duty:
+            return duty
         if WHY.search(q) or (TEXT.search(q) and not COUNT.search(q) and not asked_unit(q)):
             return self._text(q, docs, drop)
         # Figures the 说明 states item by item (执行数 vs 预算安排, 年初预算 vs 决算): the newest document

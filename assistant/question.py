@@ -97,6 +97,28 @@ def doc_words(docs: Sequence[DocumentRecord]) -> list[str]:
     return words
 
 
+DUTY_COVERAGE = 0.6  # share of the duty's character pairs a clause of 主要职能 must carry
+
+
+def duty_asked(q: str) -> str | None:
+    """“负责全市干部保健工作吗？” -> 全市干部保健工作: the duty a yes/no question about 职责 asks."""
+    lex = frame_lexicon()["duty"]
+    asks = "|".join(re.escape(w) for w in sorted(lex["ask"], key=len, reverse=True))
+    m = re.search(rf"(?:{asks})(?P<what>[^，,。？?]{{2,40}}?)(?:的?工作)?(?:吗|呢)?[？?。]?$", q)
+    yes_no = m and (m.group(0).rstrip("？?。").endswith(("吗", "呢")) or not m.group(0).startswith("负责"))
+    if not m or not yes_no:  # a bare 负责 asks yes/no only with 吗: “负责哪些工作” lists
+        return None
+    return m.group("what").strip()
+
+
+def pair_coverage(what: str, text: str) -> float:
+    """Share of the character pairs of `what` (its filler words removed) found in `text`."""
+    for w in frame_lexicon()["duty"]["filler"]:
+        what = what.replace(w, "")
+    pairs = [what[i : i + 2] for i in range(len(what) - 1)]
+    return sum(p in text for p in pairs) / len(pairs) if pairs else 0.0
+
+
 def uncovered(q: str, *labels: str) -> list[str]:
     """Content words of the question that none of the labels carries (nor the frame's filler words):
     what an answer read from those labels would leave unanswered."""

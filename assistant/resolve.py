@@ -139,13 +139,18 @@ def resolve_documents(
             pool = [d for d in pool if d.year == latest]
             note += f"（未指明年份，按最新的{_label(pool[0])}回答）"
     if len(departments) > 1 and not query.departments and len(docs) > 1:
-        note += "（问题未指明部门，以下按各文件分别作答）"
+        return Resolution(
+            docs=[],
+            refusal=f"问题没有指明是哪个部门，库中有{len(departments)}个部门的公开文件；请写明部门名称。",
+        )
     return Resolution(docs=sorted(pool, key=lambda d: (d.department, d.year)), note=note)
 
 
 def _by_scope(question: str, pool: list[DocumentRecord]) -> tuple[list[DocumentRecord], str]:
     """A department's 部门 disclosure and its 本级 unit's, same year and kind: the question's words
     choose; when they do not, a refusal that names both."""
+    if len({d.department for d in pool}) > 1:  # no department named: not a question of scope
+        return pool, ""
     groups: dict[tuple[str, int, str], list[DocumentRecord]] = {}
     for d in pool:
         groups.setdefault((d.department, d.year, d.kind), []).append(d)

@@ -10,14 +10,17 @@ from assistant.compose import Evidence, same_unit, where
 from assistant.narrative import best_sentences, fact_year, keywords, rank_facts
 from assistant.question import (
     DEFINE,
+    DUTY_COVERAGE,
     SECTION_INTENTS,
     WHY,
     asked_unit,
     asked_year,
     asks_operation,
+    duty_asked,
     has_specific_word,
     main_target,
     operand_phrases,
+    pair_coverage,
     strip_names,
 )
 from assistant.steps import NoEvidence, Steps
@@ -153,6 +156,33 @@ class TextSteps(Steps):
                     text = f"据{doc_label(doc)}：{quote}"
                     return self._answer(q, text, [doc], None, None, None, [cite_text(chunk, doc, quote)])
         return None
+
+    def _duty(self, q: str, doc: DocumentRecord) -> Answer | None:
+        """“湖州市财政局负责全市政府采购监督管理吗？”: the clause of the 主要职能 section that carries
+        the duty asked about (most of its words, as character pairs), quoted; when no clause does, a
+        refusal that says the section does not mention it (never a guessed 否)."""
+        what = duty_asked(q)
+        if not what:
+            return None
+        heading = SECTION_INTENTS[0][1]
+        chunks = [
+            c
+            for c in self.store.chunks([doc.doc_id])
+            if any(heading.search(part) for part in c.provenance.section_path.split(" > "))
+        ]
+        if not chunks:
+            return None
+        best: tuple[float, str, Chunk] | None = None
+        for chunk in chunks:
+            for clause in re.split(r"[；;。\n]", self._section_text(chunk, limit=4000)):
+                score = pair_coverage(what, clause)
+                if best is None or score > best[0]:
+                    best = (score, clause.strip(), chunk)
+        if best is None or best[0] < DUTY_COVERAGE:
+            raise NoEvidence(f"{doc_label(doc)}的主要职能部分没有写到“{what}”。")
+        _, clause, chunk = best
+        text = f"是。据{doc_label(doc)}的主要职能：“{clause}”"
+        return self._answer(q, text, [doc], None, None, None, [cite_text(chunk, doc, clause)])
 
     def _definition(self, q: str, doc: DocumentRecord) -> Answer | None:
         """“机关运行经费指什么”: the 名词解释 entry of the term, as printed."""

@@ -130,3 +130,12 @@ def test_one_number_never_answers_an_operation_or_another_unit(corpus_qa: Assist
     # corpus 53: the 三公 total of 2025 alone does not say whether it changed from 2024
     change = corpus_qa.ask("长沙市公安局2025年的三公经费预算和2024年相比有变化吗？")
     assert change.status == "refused" or "持平" in change.text, change.text
+
+
+def test_a_duty_is_answered_from_the_main_functions_or_refused(corpus_qa: Assistant) -> None:
+    # corpus 40: the 主要职能 section lists “5.负责全市政府采购监督管理” (new-documents split 40-024)
+    yes = corpus_qa.ask("湖州市财政局负责全市政府采购监督管理吗？")
+    assert yes.status == "answered" and yes.text.startswith("是") and "政府采购监督管理" in yes.text
+    assert yes.citations and "职能" in (yes.citations[0].section or "")
+    unknown = corpus_qa.ask("湖州市财政局负责全市干部保健工作吗？")  # not among its duties: no guessed 否
+    assert unknown.status == "refused" and "主要职能" in unknown.text

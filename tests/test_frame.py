@@ -10,7 +10,7 @@ import pytest
 
 from assistant.answer_checks import mismatch
 from assistant.lookup import column_year, measure
-from assistant.question import SHARE, asked_year, asks_operation, operand_phrases
+from assistant.question import SHARE, asked_year, asks_operation, duty_asked, operand_phrases, pair_coverage
 from assistant.types import Answer
 
 DOC = SimpleNamespace(year=2026, department="长春市信访局")
@@ -83,3 +83,21 @@ def _answer(value: float, unit: str, text: str = "", calculation: str | None = N
 def test_mismatch_refuses_what_was_not_asked(q: str, answer: Answer, refused: bool) -> None:
     docs = [SimpleNamespace(year=2025, department="x")]
     assert (mismatch(q, answer, docs) is not None) is refused  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("q", "what"),
+    [
+        ("湖州市财政局负责全市政府采购监督管理吗？", "全市政府采购监督管理"),
+        ("福州市医疗保障局负不负责异地就医的费用结算？", "异地就医的费用结算"),
+        ("湖州市财政局负责哪些工作？", None),  # a list, not yes/no
+        ("三公经费是多少？", None),
+    ],
+)
+def test_duty_asked(q: str, what: str | None) -> None:
+    assert duty_asked(q) == what
+
+
+def test_pair_coverage_of_a_duty_clause() -> None:
+    assert pair_coverage("全市政府采购监督管理", "5.负责全市政府采购监督管理") == 1
+    assert pair_coverage("全市干部保健工作", "负责全市财政收支管理") < 0.6
