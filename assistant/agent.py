@@ -14,7 +14,8 @@ from assistant.citations import (
     doc_label,
 )
 from assistant.compose import Evidence, same_unit, where, yes_no_answer
-from assistant.lookup import Target, find_targets
+from assistant.lookup import Target, find_targets, table_mention
+from assistant.orgs import lexicon as org_lexicon
 from assistant.question import (
     CHANGE,
     CONSISTENCY,
@@ -35,7 +36,9 @@ from assistant.question import (
     older_year,
     operand_phrases,
     parallel,
+    residual,
     strip_names,
+    uncovered,
 )
 from assistant.resolve import resolve_documents
 from assistant.steps import NoEvidence
@@ -62,7 +65,7 @@ class Planner(TextSteps, StatedSteps):
             answer = yes_no_answer(question, self._plan(question, chosen))
         except NoEvidence as exc:
             return self._refuse(question, str(exc), chosen)
-        why = mismatch(question, answer, chosen)
+        why = mismatch(question, answer, chosen) or self._outside_named_table(question, answer, chosen)
         if why:
             return self._refuse(question, why, chosen)
         if resolution.note:
@@ -118,6 +121,8 @@ class Planner(TextSteps, StatedSteps):
                 # “行政运行的决算比年初预算多多少”: one row's two measures, not two rows
                 raise NoEvidence("没有找到这项比较所需的两个数。")
             a, b = (self._evidence(q, t, doc) for t in asked[:2])
+            if a.citations[0].cell_id and a.citations[0].cell_id == b.citations[0].cell_id:
+                raise NoEvidence(f"两个数都只找到同一个数（{a.label}），无法相减。")
             return self._compose_calc(
                 q, [doc], calc.difference(a.value, same_unit(b, a.unit), a.unit), [a, b]
             )
@@ -158,15 +163,21 @@ class Planner(TextSteps, StatedSteps):
         whole_targets = find_targets(right, cells)
         if part_targets and not whole_targets and part_targets[0].code:  # “该科目支出合计”: the same row
             whole_targets = [part_targets[0]]
+        tables = self.store.tables(doc.doc_id)
+        phrases: tuple[str, str] | None = (
+            residual(table_mention(left, tables)[1], part_targets),
+            residual(table_mention(right, tables)[1], whole_targets),
+        )
         if not whole_targets and len(part_targets) >= 2 and part_targets[0].qualifier:
             whole_targets, part_targets = part_targets[:1], part_targets[1:]  # “基本支出中，人员经费占多少”
+            phrases = None
         joint = (
             self._pair_in_one_table(q, main_target(part_targets), main_target(whole_targets), doc)
             if part_targets and whole_targets
             else None
         )
         if joint:
-            return self._share_of(q, doc, *joint)
+            return self._share_of(q, doc, *joint, phrases=phrases)
         a = (
             self._evidence(left, main_target(part_targets), doc)
             if part_targets
@@ -175,9 +186,19 @@ class Planner(TextSteps, StatedSteps):
         b = self._evidence(right, main_target(whole_targets), doc) if whole_targets else None
         if a is None or b is None:
             raise NoEvidence("没有找到计算比例所需的两个数。")
-        return self._share_of(q, doc, a, b)
+        return self._share_of(q, doc, a, b, phrases=phrases)
 
-    def _share_of(self, q: str, doc: DocumentRecord, a: Evidence, b: Evidence) -> Answer:
+    def _share_of(
+        self, q: str, doc: DocumentRecord, a: Evidence, b: Evidence, phrases: tuple[str, str] | None = None
+    ) -> Answer:
+        for ev, phrase in zip((a, b), phrases or (), strict=False):
+            c = ev.citations[0]  # “财政拨款基本支出”: a 基本支出 from a table of all funds is another base
+            labels = (c.table or "", c.row or "", c.column or "", c.section or "", ev.label, doc.department)
+            left = uncovered(phrase, *labels, *org_lexicon()["generic"])
+            if left:
+                raise NoEvidence(f"没有找到“{'、'.join(left)}”口径的{ev.label}，无法计算占比。")
+        if a.citations[0].cell_id and a.citations[0].cell_id == b.citations[0].cell_id:
+            raise NoEvidence(f"部分与整体都只找到同一个数（{a.label}），无法计算占比。")
         whole = same_unit(b, a.unit)
         if not whole:
             raise NoEvidence(f"{b.label}为0，无法计算比例。")

@@ -275,6 +275,10 @@ def find_targets(question: str, cells: Sequence[TableCell]) -> list[Target]:
         label_key(c.row_label) for c in cells if c.code and c.code in {t.code for t in found if t.code}
     }
     found = [t for t in found if not (t.row_key and any(t.row_key in label for label in code_labels))]
+    coded = [t for t in found if t.code]
+    found = [  # “30217公务接待费”: the words right after a code name that code's row, not another item
+        t for t in found if t.code or not any(0 <= t.start - c.end <= 1 for c in coded)
+    ]
     if any(t.row_key not in _MEASURES for t in found):  # “…的决算数”: the measure, not a row
         found = [t for t in found if t.row_key not in _MEASURES]
     found.sort(key=lambda t: t.start)
@@ -412,7 +416,10 @@ def _column_words(question: str, cells: Sequence[TableCell]) -> set[str]:
 
 def _wanted_measure(question: str, kind: str) -> str | None:
     q = squash(question)
-    if re.search(r"年初预算|预算数|(?<!公共)预算(?:是|为|有)?多少|预算安排", q) and "决算数" not in q:
+    if (
+        re.search(r"年初预算|预算数|(?<!公共)预算(?:是|为|有)?多少|预算安排|预算口径", q)
+        and "决算数" not in q
+    ):  # noqa: E501
         return "预算数"
     if re.search(r"决算|实际", q) or kind == "final_accounts":
         return "决算数"

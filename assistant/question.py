@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from assistant.lookup import Target, frame_lexicon
+from assistant.lookup import Target, frame_lexicon, question_key
 from assistant.narrative import keywords, years_named
 from assistant.orgs import aliases
 from assistant.types import Answer, DocumentRecord
@@ -16,7 +16,7 @@ SHARE = re.compile(
     r"|是.{1,30}?的(?:百分之几|百分之多少|几成|多少%|百分比)"
 )
 SUM = re.compile(r"合计|加起来|之和|一共|总共|共计|总和|相加|[两三四五六七八九]项")
-DIFF = re.compile(r"比.{1,30}?(?:多|少|高|低)[^，。？?]{0,6}?(?:多少|几)|相差|差额|差多少|差了")
+DIFF = re.compile(r"比.{1,30}?(?:多|少|高|低)[^，。？?]{0,6}?(?:多少|几)|相差|差额|差多少|差了|减去")
 PARALLEL = re.compile(r"^[\s、，,和与及跟加以]*$|^[^，。？?]{0,4}[、和与及加][^，。？?]{0,4}$")
 STATED_CHANGE = re.compile(r"(?:增加|减少|增长|下降|变化|变动|增减)了?(?:多少|百分之|几)|(?:增加|减少)还是")
 CHANGE = re.compile(r"增加|减少|增长|下降|变化|变动|增减|多了|少了")
@@ -124,7 +124,20 @@ def uncovered(q: str, *labels: str) -> list[str]:
     what an answer read from those labels would leave unanswered."""
     filler = set(frame_lexicon()["filler"]) | GENERIC_WORDS
     text = "".join(labels)
-    return [w for w in keywords(q) if w not in filler and not all(ch in text for ch in w)]
+    return [
+        w
+        for w in keywords(q)
+        if not any(w in f for f in filler) and not all(ch in text for ch in w)  # 百分 is part of 百分之几
+    ]
+
+
+def residual(phrase: str, targets: Sequence[Target]) -> str:
+    """The phrase without the words that named its targets (in question_key coordinates)."""
+    key = question_key(phrase)
+    for t in sorted(targets, key=lambda t: -t.start):
+        if t.end > t.start:
+            key = key[: t.start] + "　" + key[t.end :]
+    return key
 
 
 def has_specific_word(q: str, text: str, drop: list[str]) -> bool:
@@ -170,6 +183,7 @@ def operand_phrases(key: str) -> tuple[str, list[str]] | None:
     or compares with another year (比上年…), which is a change, not a difference of two items."""
     if DIFF.search(key):
         m = re.search(r"(.+?)比(.+?)(?:多|少|高|低)", key)
+        m = m or re.search(r"(.+?)减去(.+?)(?:是|为|等于|后|的|$)", key)
         if not m:
             return None
         if re.fullmatch(r"(?:上年|去年|上一年)(?:的)?", m.group(2)):

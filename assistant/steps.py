@@ -146,6 +146,17 @@ class Steps:
         label = re.sub(r"^其中[:：]?", "", hits[0].col_label.split("/")[-1])
         return self._cell_evidence(hits[0], label, tables, all_cells, doc)
 
+    def _outside_named_table(self, q: str, answer: Answer, docs: Sequence[DocumentRecord]) -> str | None:
+        """A question that names a table (“…基本支出表中的…”) is answered from that table or not at all."""
+        if answer.value is None or len(docs) != 1:
+            return None
+        tables = self.store.tables(docs[0].doc_id)
+        named, _ = table_mention(strip_names(q, docs), tables)
+        titles = {t.title for t in tables if t.table_id in named}
+        if titles and not any(c.table in titles for c in answer.citations):
+            return f"问题指明的《{sorted(titles)[0]}》中没有找到这个数。"
+        return None
+
     def _table_total(self, q: str, doc: DocumentRecord) -> Evidence | None:
         """“基本支出部门预算经济分类预算表中的合计”: the total row of the table the question names, in
         the column it names (人员经费 …) or else its 合计 column."""
@@ -155,18 +166,18 @@ class Steps:
             return None
         all_cells = self.store.cells([doc.doc_id])
         cells = [c for c in in_year(all_cells, asked_year(q, doc), doc.year) if c.table_id in named]
-        target = Target(label="合计", start=0, row_key="合计")
         totals = [c for c in cells if c.value is not None and label_key(c.row_label) in {"合计", "总计"}]
         if not totals or find_targets(rest, cells):
             return None
         first = min(totals, key=lambda c: (c.table_id != totals[0].table_id, c.row))
-        row = [c for c in totals if (c.table_id, c.row, c.side) == (first.table_id, first.row, first.side)]
+        row = [c for c in totals if (c.table_id, c.row) == (first.table_id, first.row)]
+        target = Target(label=first.row_label, start=0, row_key=label_key(first.row_label))
         picked = select_cells(rest, target, tables, row, doc.kind)
         if not picked:
             return None
-        named_cols = [c for c in picked if uncovered(rest, c.col_label) == []]
-        cell = named_cols[0] if named_cols else picked[0]
-        if uncovered(rest, cell.col_label, next(t.title for t in tables if t.table_id == cell.table_id)):
+        cell = picked[0]  # the column the question names (收入 / 人员经费 …), else the first
+        title = next(t.title for t in tables if t.table_id == cell.table_id)
+        if uncovered(rest, cell.col_label, cell.row_label, title):
             return None
         return self._cell_evidence(cell, f"合计（{cell.col_label}）", tables, all_cells, doc)
 
