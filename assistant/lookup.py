@@ -419,7 +419,7 @@ def _wanted_measure(question: str, kind: str) -> str | None:
     if (
         re.search(r"年初预算|预算数|(?<!公共)预算(?:是|为|有)?多少|预算安排|预算口径", q)
         and "决算数" not in q
-    ):  # noqa: E501
+    ):
         return "预算数"
     if re.search(r"决算|实际", q) or kind == "final_accounts":
         return "决算数"
