@@ -7,10 +7,12 @@ import re
 from assistant import calc
 from assistant.citations import cite_fact, cite_text, doc_label
 from assistant.compose import Evidence, same_unit, where
+from assistant.lookup import frame_lexicon
 from assistant.narrative import best_sentences, fact_year, keywords, rank_facts
 from assistant.question import (
     DEFINE,
     DUTY_COVERAGE,
+    GENERIC_WORDS,
     SECTION_INTENTS,
     WHY,
     asked_unit,
@@ -23,6 +25,7 @@ from assistant.question import (
     pair_coverage,
     strip_names,
 )
+from assistant.retrieval import Hit
 from assistant.steps import NoEvidence, Steps
 from assistant.types import Answer, Chunk, DocumentRecord
 
@@ -128,6 +131,10 @@ class TextSteps(Steps):
             hit = chosen[0][0]
             quote = self._section_text(hit.chunk)
             citations = [cite_text(hit.chunk, by_id[hit.chunk.provenance.doc_id], quote)]
+        elif WHY.search(q):
+            picked = self._reason(q, hits, drop)
+            quote = "".join(s for _, s, _ in picked)
+            citations = [cite_text(h.chunk, by_id[h.chunk.provenance.doc_id], s) for h, s, _ in picked]
         else:
             picked = chosen[:2]
             if WHY.search(q) and "原因" not in picked[0][1]:  # the reason is often the next sentence
@@ -142,15 +149,36 @@ class TextSteps(Steps):
         text = f"据{doc_label(doc)}：{quote}"
         return self._answer(q, text, docs, None, None, None, citations)
 
+    def _reason(self, q: str, hits: list[Hit], drop: list[str]) -> list[tuple[Hit, str, float]]:
+        """“机关运行经费为什么减少”: a sentence that names the subject before its reason (原因/由于/主要是),
+        or names it and is followed by the sentence giving the reason. Never another item's reason."""
+        ignore = set(frame_lexicon()["why_ignore"])
+        words = [w for w in keywords(q, drop) if len(w) >= 2 and not any(w in x for x in ignore)]
+        specific = [w for w in words if w not in GENERIC_WORDS and w not in frame_lexicon()["filler"]]
+        subject = specific or words  # 收入 only when it is all there is
+        if not subject:
+            raise NoEvidence("问题没有说明要问哪一项的原因。")
+        for hit, sentence, score in best_sentences(q, hits, drop, limit=12):
+            reason = re.search(r"原因|由于|主要是|主要用于", sentence)
+            first = min((sentence.find(w) for w in subject if w in sentence), default=-1)
+            if reason and 0 <= first < reason.start():
+                return [(hit, sentence, score)]
+            if first >= 0 and not reason:
+                after = hit.chunk.text.split(sentence, 1)[-1]
+                following = next((x for x in re.split(r"(?<=[。；！？\n])", after) if x.strip()), "")
+                if re.match(r"\s*(?:主要)?(?:原因|是由于|由于)", following):
+                    return [(hit, sentence + following.strip(), score)]
+        raise NoEvidence(f"文件中没有找到说明“{'、'.join(subject)}”原因的内容。")
+
     def _section_answer(self, q: str, doc: DocumentRecord) -> Answer | None:
         """“主要职能有哪些”, “包括哪些单位”: the section with that heading, quoted whole."""
-        chunks = self.store.chunks([doc.doc_id])
+        chunks = sorted(self.store.chunks([doc.doc_id]), key=lambda c: c.provenance.char_start or 0)
         for ask, heading in SECTION_INTENTS:  # most specific heading first
             if not ask.search(q):
                 continue
-            for chunk in chunks:
-                if heading.search(chunk.provenance.section_path.split(" > ")[-1]):
-                    quote = self._section_text(chunk)
+            for chunk in chunks:  # the section's first passage (its items are sub-sections of it)
+                if any(heading.search(part) for part in chunk.provenance.section_path.split(" > ")):
+                    quote = self._section_text(chunk, limit=2000)
                     if len(quote) < 40:  # a heading repeated in a contents list
                         continue
                     text = f"据{doc_label(doc)}：{quote}"
