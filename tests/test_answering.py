@@ -139,3 +139,8 @@ def test_a_duty_is_answered_from_the_main_functions_or_refused(corpus_qa: Assist
     assert yes.citations and "职能" in (yes.citations[0].section or "")
     unknown = corpus_qa.ask("湖州市财政局负责全市干部保健工作吗？")  # not among its duties: no guessed 否
     assert unknown.status == "refused" and "主要职能" in unknown.text
+
+
+def test_an_organisation_the_store_does_not_hold_is_named_in_the_refusal(corpus_qa: Assistant) -> None:
+    answer = corpus_qa.ask("火星街道2024年三公经费是多少？")  # no region word, still not a stored department
+    assert answer.status == "refused" and "火星街道" in answer.text and answer.value is None
