@@ -14,6 +14,7 @@ from assistant.agent import Planner
 from assistant.audit import Finding
 from assistant.backends import build_embedder
 from assistant.errors import AssistantError
+from assistant.normalize_question import normalize_question
 from assistant.parse_report import FileReport, file_report
 from assistant.ports import Embedder
 from assistant.retrieval import Retriever, warm_up
@@ -100,7 +101,10 @@ class Assistant:
             history: earlier answers of this conversation (for follow-ups like “那上年呢？”).
             doc_ids: restrict to these documents (None: the whole store).
         """
-        return self.planner.answer(question.strip(), history, doc_ids)
+        checked = normalize_question(question, self.settings)
+        if checked.refusal is not None:
+            return checked.refusal
+        return self.planner.answer(checked.text, history, doc_ids)
 
     # ----- views for people (the UI shows these; it computes nothing itself) -----------------------
     def table_grid(self, table_id: str) -> views.Grid:

@@ -46,6 +46,17 @@ class IngestSettings(BaseModel):
     workers: int = Field(
         default=2, description="Processes that parse files in parallel (one writer); 1 parses inline."
     )
+    max_file_mb: float = Field(
+        default=200, description="Largest file read, in MB (1 MB = 1,048,576 bytes); larger files fail."
+    )
+    max_pages: int = Field(default=1000, description="Most pages a PDF may declare; longer PDFs fail.")
+
+
+class QuestionSettings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    max_chars: int = Field(
+        default=500, description="Longest question read, in characters; longer ones are refused unread."
+    )
 
 
 class RetrievalSettings(BaseModel):
@@ -77,6 +88,9 @@ class Settings(BaseSettings):
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings, description="Retrieval.")
     ingest: IngestSettings = Field(default_factory=IngestSettings, description="Ingestion.")
     llm: LLMSettings = Field(default_factory=LLMSettings, description="Optional language model.")
+    question: QuestionSettings = Field(
+        default_factory=QuestionSettings, description="What a question may be before it is read."
+    )
 
     def index_fingerprint(self) -> str:
         """Hash of what decides the stored vectors: embedding model, chunking, parser version."""

@@ -31,6 +31,7 @@ from assistant.settings import Settings
 from assistant.stores import Store
 from assistant.textnorm import label_key
 from assistant.types import Answer, Calculation, Citation, DocumentRecord, Fact, TableCell, TableRecord
+from assistant.vocab import answer_hash
 
 
 class NoEvidence(Exception):
@@ -223,7 +224,7 @@ class Steps:
             citations=tuple(number_keys(citations)),
             derived=derived,
             doc_ids=tuple(d.doc_id for d in docs),
-            settings_hash=self.settings.index_fingerprint(),
+            settings_hash=answer_hash(self.settings),
         )
 
     def _compose_calc(
@@ -263,5 +264,5 @@ class Steps:
             status="refused",
             text=f"无法回答：{why}{held}",
             doc_ids=tuple(d.doc_id for d in docs),
-            settings_hash=self.settings.index_fingerprint(),
+            settings_hash=answer_hash(self.settings),
         )

@@ -203,4 +203,6 @@ class Answer(_Model):
     citations: tuple[Citation, ...] = Field(default=(), description="Sources of every number and quote.")
     derived: bool = Field(default=False, description="True when the value is computed, not stated.")
     doc_ids: tuple[str, ...] = Field(default=(), description="Documents the answer used.")
-    settings_hash: str = Field(default="", description="index_fingerprint of the settings that answered.")
+    settings_hash: str = Field(
+        default="", description="Hash of the index fingerprint and the lexicon versions that answered."
+    )

@@ -10,6 +10,8 @@ import pdfplumber
 import pypdfium2 as pdfium
 from pdfminer.pdfdocument import PDFPasswordIncorrect
 from pdfminer.pdfparser import PDFSyntaxError
+from pdfplumber.utils.exceptions import PdfminerException
+from pypdfium2.raw import FPDF_ERR_FILE, FPDF_ERR_FORMAT, FPDF_ERR_PASSWORD, FPDF_ERR_SECURITY
 
 from assistant.errors import ParseError
 from assistant.textnorm import is_amount, squash
@@ -19,25 +21,38 @@ from ingest.tables import is_title
 # Characters of the text layer a page needs before we call it text (scanned pages have none).
 MIN_TEXT_CHARS = 20
 
+# Why pdfium could not open a file, by its error code (PdfiumError.err_code), in the words people read.
+ENCRYPTED_OR_BROKEN = {
+    FPDF_ERR_PASSWORD: "PDF 已加密，无法读取（需要密码才能打开，请导入未加密的文件）",
+    FPDF_ERR_SECURITY: "PDF 已加密，无法读取（加密方式不受支持，请导入未加密的文件）",
+    FPDF_ERR_FORMAT: "PDF 文件已损坏或不完整（可能没有下载完），无法读取",
+    FPDF_ERR_FILE: "PDF 文件打不开（文件读取出错）",
+}
+
 
 class PdfParser(Protocol):
     def __call__(self, path: Path) -> ParsedDocument: ...
 
 
-def read_text_layer(path: Path) -> list[str]:
+def read_text_layer(path: Path, max_pages: int | None = None) -> list[str]:
     """Every page's text layer, tables included, with pdfium (hundreds of pages a second): enough to
-    read the metadata and to turn away scans and non-disclosures before the slow table pass."""
+    read the metadata and to turn away scans and non-disclosures before the slow table pass.
+
+    Args:
+        max_pages: a PDF declaring more pages fails before any page is read (None: no limit)."""
     try:
         pdf = pdfium.PdfDocument(path)
     except pdfium.PdfiumError as exc:
-        if "password" in str(exc).lower():
-            raise ParseError("PDF 已加密，需要密码才能打开") from exc
-        raise ParseError(f"不是可读的 PDF 文件（{exc}）") from exc
+        raise ParseError(_load_failure(exc)) from exc
     try:
+        if max_pages is not None and len(pdf) > max_pages:
+            raise ParseError(f"{path.name} 有 {len(pdf):,} 页，超过上限 {max_pages:,} 页，未读取")
         texts = []
         for i in range(len(pdf)):
-            page = pdf[i]
-            texts.append(page.get_textpage().get_text_bounded())
+            try:
+                texts.append(pdf[i].get_textpage().get_text_bounded())
+            except pdfium.PdfiumError as exc:
+                raise ParseError(f"{ENCRYPTED_OR_BROKEN[FPDF_ERR_FORMAT]}：第 {i + 1} 页读不出来") from exc
     finally:
         pdf.close()
     if sum(len(squash(t)) for t in texts) < MIN_TEXT_CHARS:
@@ -45,15 +60,22 @@ def read_text_layer(path: Path) -> list[str]:
     return texts
 
 
+def _load_failure(exc: pdfium.PdfiumError) -> str:
+    known = ENCRYPTED_OR_BROKEN.get(exc.err_code) if exc.err_code is not None else None
+    return known or f"PDF 文件已损坏或格式不受支持，无法读取（{exc}）"
+
+
 def parse_pdf(path: Path, page_texts: list[str] | None = None) -> ParsedDocument:
     """Read a PDF's text layer and ruled tables. Raises ParseError for unreadable files."""
     page_texts = page_texts if page_texts is not None else read_text_layer(path)
     try:
         pdf = pdfplumber.open(path)
-    except PDFPasswordIncorrect as exc:
-        raise ParseError("PDF 已加密，需要密码才能打开") from exc
     except (PDFSyntaxError, Exception) as exc:  # pdfminer raises a zoo of types for broken files
-        raise ParseError(f"不是可读的 PDF 文件（{type(exc).__name__}: {exc}）") from exc
+        # pdfplumber wraps pdfminer's error, whose message is empty for a password: name the cause.
+        cause = exc.args[0] if isinstance(exc, PdfminerException) and exc.args else exc
+        if isinstance(cause, PDFPasswordIncorrect):
+            raise ParseError(ENCRYPTED_OR_BROKEN[FPDF_ERR_PASSWORD]) from exc
+        raise ParseError(f"不是可读的 PDF 文件（{type(cause).__name__}: {cause}）") from exc
     pages: list[PageText] = []
     grids: list[Grid] = []
     with pdf:

@@ -21,6 +21,7 @@ _PART = re.compile(r"^第[一二三四五六七八九十]+部分")
 _PAGE_NO = re.compile(r"^[-—]\s*\d+\s*[-—]$|^第?\s*\d+\s*页?$")
 _NOTE = re.compile(r"^(?:备注|注)\s*[:：]")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+EMPTY_FILE = "文件是空的（空文件，没有可读的内容）"
 
 
 def decode(data: bytes) -> str:
@@ -62,7 +63,7 @@ def sniff_html(data: bytes) -> bool:
 def parse_text_file(path: Path) -> ParsedDocument:
     data = path.read_bytes()
     if not data.strip():
-        raise ParseError("空文件")
+        raise ParseError(EMPTY_FILE)
     text = decode(data)
     fmt = "text"
     if (

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.errors import IngestError, ParseError
-from assistant.settings import Settings
+from assistant.settings import IngestSettings, Settings
 from assistant.stores import Store
 from assistant.types import DocumentBundle, DocumentRecord, FileResult, IngestReport, SourceFile
 from ingest.chunk import build_narrative, chunk_narrative, extract_facts
@@ -28,12 +28,13 @@ from ingest.metadata import Metadata, NotADisclosure, read_metadata
 from ingest.model import ParsedDocument
 from ingest.normalize import published_date
 from ingest.parse_pdf import parse_pdf, read_text_layer
-from ingest.parse_text import parse_text_file, sniff_html
+from ingest.parse_text import EMPTY_FILE, parse_text_file, sniff_html
 from ingest.tables import build_tables
 from ingest.text_tables import build_flat_tables
 
 SUPPORTED = {".pdf", ".txt", ".text", ".html", ".htm"}
 Progress = Callable[[str, str], None]  # (path, stage)
+MB = 1024 * 1024  # settings.ingest.max_file_mb counts in these
 
 
 def expand_paths(paths: Iterable[str | Path]) -> tuple[list[str], list[str]]:
@@ -65,19 +66,26 @@ class Prepared:
     narrative_chars: int  # sentence text ("。"): a 说明 file has much, a 报表 file little
 
 
-def prepare(given: str) -> Prepared:
-    """Raises IngestError (in Chinese) for a missing, empty, unreadable or non-disclosure file."""
+def prepare(given: str, limits: IngestSettings | None = None) -> Prepared:
+    """Raises IngestError (in Chinese) for a missing, empty, too large, unreadable or non-disclosure
+    file. `limits` (default: IngestSettings()) bounds the file size, checked before a byte is read,
+    and a PDF's declared page count, checked before a page is read."""
+    limits = limits or IngestSettings()
     path = Path(given).resolve()
     if not path.is_file():
         raise ParseError("文件不存在")
+    size = path.stat().st_size
+    if size > limits.max_file_mb * MB:
+        shown = f"{size / MB:,.1f} MB（{size:,} 字节）"
+        raise ParseError(f"文件 {path.name} 有 {shown}，超过上限 {limits.max_file_mb:g} MB，未读取")
     data = path.read_bytes()
     if not data.strip():
-        raise ParseError("空文件")
+        raise ParseError(EMPTY_FILE)
     is_pdf = data[:5] == b"%PDF-"
     html = not is_pdf and sniff_html(data)
     if path.suffix.lower() not in SUPPORTED and not is_pdf:
         raise ParseError(f"不支持的文件类型 {path.suffix or '（无扩展名）'}：请用 PDF、TXT 或 HTML")
-    page_texts = read_text_layer(path) if is_pdf else parse_text_file(path).page_texts
+    page_texts = read_text_layer(path, limits.max_pages) if is_pdf else parse_text_file(path).page_texts
     try:
         meta = read_metadata(page_texts)
     except NotADisclosure as exc:
@@ -307,7 +315,7 @@ def build(
     for given in files:
         started = time.perf_counter()
         try:
-            prepared.append(prepare(given))
+            prepared.append(prepare(given, settings.ingest))
         except Exception as exc:
             results[given] = [_failed(given, exc, started)]
     todo: list[list[Prepared]] = []

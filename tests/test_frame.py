@@ -101,3 +101,15 @@ def test_duty_asked(q: str, what: str | None) -> None:
 def test_pair_coverage_of_a_duty_clause() -> None:
     assert pair_coverage("全市政府采购监督管理", "5.负责全市政府采购监督管理") == 1
     assert pair_coverage("全市干部保健工作", "负责全市财政收支管理") < 0.6
+
+
+def test_the_lexicon_versions_are_part_of_the_answer_hash(monkeypatch: pytest.MonkeyPatch) -> None:
+    from assistant import vocab
+    from assistant.settings import Settings
+
+    settings = Settings()
+    before = vocab.answer_hash(settings)
+    assert vocab.versions()["frame"] >= 1 and before != settings.index_fingerprint()
+    bumped = {**vocab.versions(), "frame": 999}
+    monkeypatch.setattr(vocab, "versions", lambda: bumped)
+    assert vocab.answer_hash(settings) != before
