@@ -1,17 +1,23 @@
 """BudgetQA web app (Gradio Blocks): layout and event wiring over the Assistant API, nothing more.
 
 Run: `python app.py [--store data/store] [--port 7860]` (or `make run`). Works offline: analytics off,
-system fonts only, nothing fetched from the internet.
+system fonts only, nothing fetched from the internet. Everything a person reads is Chinese; status marks
+are text (【成功】), not emoji, which the CJK fonts installed here lack.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
+import hashlib
 import logging
 import os
+import re
+import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
@@ -19,11 +25,13 @@ import gradio as gr
 import pandas as pd
 
 from assistant import Answer, Assistant, AssistantError
-from assistant.views import answer_markdown, citation_label, docs_label
+from assistant.types import FileResult
+from assistant.views import Series, answer_markdown, citation_label, docs_label
 
 log = logging.getLogger("budgetqa.app")
 SAMPLES = Path(__file__).parent / "data" / "samples"
 ALL = "__all__"
+PLOTS = 8  # chart slots: 4 charts of one document + one per year-over-year figure
 CSS = """
 .bqa-table table {border-collapse: collapse; font-size: 13px}
 .bqa-table td, .bqa-table th {border: 1px solid #bbb; padding: 2px 6px}
@@ -34,161 +42,292 @@ THEME = gr.themes.Default(
     font=["Noto Sans CJK SC", "Noto Sans SC", "Microsoft YaHei", "PingFang SC", "sans-serif"],
     font_mono=["Noto Sans Mono CJK SC", "monospace"],
 )
+EMPTY_QUESTION = "请输入问题"
+NOT_CHINESE = (
+    "本工具只回答中文问题，请用中文提问，例如：“三公经费是多少？”\n\n"
+    "This tool answers questions in Chinese only; please ask your question in Chinese."
+)
+PICK_DOC_TABLES = "请先在页面上方的“问答范围”中选择一份文件，这里会列出它的表格。"
+PICK_DOC_CHARTS = "请先在页面上方的“问答范围”中选择一份文件，这里会画出它的主要数字。"
+NO_TABLES = "这份文件中没有找到表格。"
+NO_CHARTS = "这份文件中没有找到可以作图的标准表格。"
+CHARTS_NOTE = "金额统一换算为万元，纵轴从 0 开始；数量级不同的数字分开作图。"
+STAGES = {"parse": "读取与解析", "tables": "提取表格", "narrative": "切分正文", "index": "建立索引"}
+STAGE_SHARE = {"parse": 0.2, "tables": 0.5, "narrative": 0.7, "index": 0.9}
+# FileResult.status -> (text mark, what happened), in the words a person reads.
+OUTCOMES = {
+    "ingested": ("【成功】", "已入库"),
+    "replaced": ("【成功】", "已入库，替换了旧版本"),
+    "unchanged": ("【未变】", "已在库中，内容未变化"),
+    "skipped": ("【跳过】", "已跳过"),
+    "failed": ("【失败】", "未入库"),
+}
+_CJK = re.compile(r"[\u3400-\u9fff]")
+# A parenthesis holding a raw exception ("（PdfminerException: No /Root object!）"): logged, not shown.
+# "（HTML）" stays: no colon, one word, not an exception class name.
+_RAW_DETAIL = re.compile(
+    r"[（(](?=[^（）()]*(?:[A-Za-z]\w*(?:Error|Exception)|[A-Za-z]{2,}[^（）()]*(?:[:：]|\s[A-Za-z])))"
+    r"[^（）()\u3400-\u9fff]*[)）]"
+)
+_UNSAFE = re.compile(r"[^\w.\-]+")
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _guard(fn: Any) -> Any:
-    """AssistantError -> a message in the UI; anything else -> a generic message, logged, app stays up."""
+def _guard(fn: F) -> F:
+    """AssistantError -> a Chinese message in the UI; anything else -> a generic one, logged; the app
+    stays up. functools.wraps keeps the signature, so Gradio names API parameters and injects gr.Progress."""
 
+    @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
         except AssistantError as exc:
-            raise gr.Error(str(exc)) from exc
+            log.warning("handler %s: %s", fn.__name__, exc)
+            raise gr.Error(_readable(str(exc), "操作没有完成，请重试。"), title="出错") from exc
         except gr.Error:
             raise
         except Exception as exc:
             log.exception("handler failed")
-            raise gr.Error("内部错误，请重试或换个问法。") from exc
+            raise gr.Error("内部错误，请重试或换个问法。", title="出错") from exc
 
-    wrapper.__name__ = fn.__name__
-    wrapper.__doc__ = fn.__doc__
-    return wrapper
+    return wrapper  # type: ignore[return-value]
 
 
-def build_app(qa: Assistant) -> gr.Blocks:
-    downloads = Path(tempfile.mkdtemp(prefix="budgetqa-"))
+def _readable(message: str, fallback: str) -> str:
+    """A message without raw exception text; `fallback` when nothing Chinese is left."""
+    text = _RAW_DETAIL.sub("", message).strip()
+    return text if _CJK.search(text) else fallback
 
-    def doc_choices() -> list[tuple[str, str]]:
-        return [("全部文件", ALL)] + [(docs_label(d), d.doc_id) for d in qa.documents()]
 
+def is_foreign(question: str) -> bool:
+    """A question with Latin letters and no Chinese character (an English question)."""
+    return not _CJK.search(question) and bool(re.search(r"[A-Za-z]", question))
+
+
+def keep_upload(src: Path, folder: Path) -> Path:
+    """Copy an uploaded file into the store as `<sha256[:16]>_<name>`: Gradio's upload folder is
+    temporary, and the document's source_file must survive a restart (page views, re-ingest)."""
+    with src.open("rb") as f:
+        digest = hashlib.file_digest(f, "sha256").hexdigest()[:16]
+    stem = _UNSAFE.sub("_", src.stem).strip("._")[:60] or "file"
+    dest = folder / f"{digest}_{stem}{_UNSAFE.sub('', src.suffix)}"
+    if not dest.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        part = dest.with_name(dest.name + ".part")
+        shutil.copyfile(src, part)
+        part.replace(dest)
+    return dest
+
+
+def outcome_line(result: FileResult, name: str) -> str:
+    """One Markdown line of the upload report: mark, what happened, the file, the detail."""
+    mark, what = OUTCOMES.get(result.status, ("【提示】", result.status))
+    detail = "" if result.status == "unchanged" else result.message
+    if result.status == "failed":  # the raw exception text goes to the log, not to the reader
+        damaged = "无法读取这个文件，可能已损坏或不完整"
+        detail = _readable(result.message, damaged)
+        if detail != result.message and damaged not in detail:
+            detail += f"：{damaged}"
+    return f"- {mark}{what}：**{name}**" + (f"　{detail}" if detail else "")
+
+
+def plot_update(series: Series) -> dict[str, Any]:
+    """A bar chart of one series: y from zero, the unit in the axis title, labels slanted so they don't
+    overlap, bars in the series' order."""
+    y = f"金额（{series.unit}）"
+    frame = pd.DataFrame({"项目": series.labels, y: series.values})
+    return gr.update(
+        value=frame,
+        x="项目",
+        y=y,
+        x_title="项目",
+        y_title=y,
+        y_lim=[0, None],
+        x_label_angle=-40,
+        sort=list(series.labels),
+        title=series.title,
+        caption=series.note or None,
+        visible=True,
+    )
+
+
+class Handlers:
+    """The app's event handlers over one Assistant; plain methods, callable in tests without a server."""
+
+    def __init__(self, qa: Assistant, downloads: Path | None = None) -> None:
+        self.qa = qa
+        self.downloads = downloads or Path(tempfile.mkdtemp(prefix="budgetqa-"))
+        self.uploads = qa.settings.paths.store / "uploads"
+
+    def doc_choices(self) -> list[tuple[str, str]]:
+        return [("全部文件", ALL)] + [(docs_label(d), d.doc_id) for d in self.qa.documents()]
+
+    @staticmethod
     def scope_of(doc_id: str | None) -> list[str] | None:
         return None if not doc_id or doc_id == ALL else [doc_id]
 
-    @_guard
-    def ask(question: str, doc_id: str = ALL) -> dict:
-        """Ask one question (programs: gradio_client `api_name="/ask"`); returns the Answer as JSON."""
-        return qa.ask(question, doc_ids=scope_of(doc_id)).model_dump(mode="json")
+    def refresh_docs(self, doc_id: str | None = ALL) -> dict[str, Any]:
+        """The 问答范围 list read fresh from the store (page load, after an upload): documents ingested
+        in another tab or with `budgetqa ingest` while the app runs appear without a restart."""
+        choices = self.doc_choices()
+        keep = doc_id if any(value == doc_id for _, value in choices) else ALL
+        return gr.update(choices=choices, value=keep)
 
     @_guard
-    def chat(message: str, messages: list, history: list, doc_id: str) -> tuple:
+    def ask(self, question: str, doc_id: str = ALL) -> dict[str, Any]:
+        """提一个问题，返回回答（JSON：text、value、unit、calculation、citations、status）。
+        doc_id 为 "__all__" 时在全部文件中回答。"""
+        return self.qa.ask(question, doc_ids=self.scope_of(doc_id)).model_dump(mode="json")
+
+    @_guard
+    def chat(self, message: str, messages: list, history: list, doc_id: str = ALL) -> tuple:
+        """在对话中提问：返回更新后的对话、上下文、清空的输入框、来源列表、来源视图和提示。"""
         if not message or not message.strip():
-            raise gr.Error("请输入问题。")
+            # A hint under the box; not gr.Error (overlays on every output, kept until closed) nor
+            # gr.Warning (Gradio 6 heads its toasts "Warning" in English whatever the locale).
+            return messages, history, message or "", gr.skip(), gr.skip(), EMPTY_QUESTION
         earlier = [Answer.model_validate(h) for h in history]
-        answer = qa.ask(message, history=earlier, doc_ids=scope_of(doc_id))
+        try:
+            answer = self.qa.ask(message, history=earlier, doc_ids=self.scope_of(doc_id))
+        except AssistantError as exc:  # said in the conversation, no overlay; the app stays up
+            log.warning("ask failed: %s", exc)
+            failed = f"【出错】{_readable(str(exc), '这个问题没有回答成功，请重试或换个问法。')}"
+            messages = [
+                *messages,
+                {"role": "user", "content": message},
+                {"role": "assistant", "content": failed},
+            ]
+            return messages, history, "", gr.skip(), gr.skip(), ""
+        shown = NOT_CHINESE if answer.status == "refused" and is_foreign(message) else answer_markdown(answer)
         messages = [
             *messages,
             {"role": "user", "content": message},
-            {"role": "assistant", "content": answer_markdown(answer)},
+            {"role": "assistant", "content": shown},
         ]
         history = [*history, answer.model_dump(mode="json")]
         labels = [citation_label(c) for c in answer.citations]
         sources = gr.update(choices=labels, value=None, visible=bool(labels))
-        return messages, history, "", sources, ""
+        return messages, history, "", sources, "", ""
+
+    @staticmethod
+    def clear_chat() -> tuple:
+        """A new conversation: no messages, no context for follow-ups, no sources, no source table."""
+        return [], [], "", gr.update(choices=[], value=None, visible=False), "", ""
 
     @_guard
-    def show_source(label: str | None, history: list) -> str:
+    def show_source(self, label: str | None, history: list) -> str:
         if not label or not history:
             return ""
         answer = Answer.model_validate(history[-1])
         cited = next((c for c in answer.citations if citation_label(c) == label), None)
-        return qa.source_html(cited) if cited else ""
+        return self.qa.source_html(cited) if cited else ""
 
-    def on_doc(doc_id: str) -> tuple:
-        examples = qa.example_questions(None if doc_id == ALL else doc_id)
+    @_guard
+    def on_doc(self, doc_id: str | None) -> tuple:
+        """A document chosen: its example questions, tables and charts; for 全部文件 a hint instead."""
+        one = doc_id if doc_id and doc_id != ALL else None
+        examples = self.qa.example_questions(one)
         tables = (
-            []
-            if doc_id == ALL
-            else [(f"{t.title}（{t.unit or '未标明单位'}）", t.table_id) for t in qa.tables(doc_id)]
+            [(f"{t.title}（{t.unit or '未标明单位'}）", t.table_id) for t in self.qa.tables(one)]
+            if one
+            else []
         )
-        plots = _plots(doc_id)
+        series = self.qa.charts(one)[:PLOTS] if one else []
+        charts_hint = CHARTS_NOTE if series else (NO_CHARTS if one else PICK_DOC_CHARTS)
+        plots = [plot_update(s) for s in series] + [gr.update(visible=False)] * (PLOTS - len(series))
         return (
             gr.update(samples=[[q] for q in examples]),
             gr.update(choices=tables, value=tables[0][1] if tables else None),
+            gr.update(value=NO_TABLES if one else PICK_DOC_TABLES, visible=not tables),
+            gr.update(value=charts_hint),
             *plots,
         )
 
-    def _plots(doc_id: str) -> list:
-        series = [] if doc_id == ALL else qa.charts(doc_id)
-        out = []
-        for i in range(5):
-            if i < len(series):
-                s = series[i]
-                frame = pd.DataFrame({"项目": s.labels, f"金额（{s.unit}）": s.values})
-                out.append(
-                    gr.update(value=frame, x="项目", y=f"金额（{s.unit}）", title=s.title, visible=True)
-                )
-            else:
-                out.append(gr.update(visible=False))
-        return out
+    @_guard
+    def show_table(self, table_id: str | None) -> str:
+        return self.qa.table_html(table_id) if table_id else ""
 
     @_guard
-    def show_table(table_id: str | None) -> str:
-        return qa.table_html(table_id) if table_id else ""
+    def export(self, table_id: str | None, fmt: str) -> Any:
+        if not table_id:  # the 表格 tab's hint already says why there is none
+            return gr.skip()
+        return str(self.qa.export_table(table_id, self.downloads, fmt))
 
     @_guard
-    def export(table_id: str | None, fmt: str) -> str | None:
-        if not table_id:
-            raise gr.Error("请先选择一张表。")
-        return str(qa.export_table(table_id, downloads, fmt))
-
-    @_guard
-    def upload(files: list | None, progress: gr.Progress = gr.Progress()) -> tuple:  # noqa: B008
+    def upload(
+        self,
+        files: list[str] | None,
+        doc_id: str | None = ALL,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008  (Gradio injects a tracker for this default)
+    ) -> tuple:
+        """Keep each uploaded file in the store, ingest it, report per file in Chinese, refresh the list."""
         if not files:
-            raise gr.Error("请先选择要导入的文件。")
-        paths = [f if isinstance(f, str) else f.name for f in files]
-        progress(0, desc="开始导入")
-        steps = {"parse": 0.2, "tables": 0.5, "narrative": 0.7, "index": 0.9}
+            return "请先选择要导入的文件。", gr.skip()
+        given = [Path(f if isinstance(f, str) else f.name) for f in files]
+        progress(0, desc="正在保存上传的文件")
+        kept = [keep_upload(p, self.uploads) for p in given]
+        names = {str(k): g.name for k, g in zip(kept, given, strict=True)}
+        order = list(names)
 
         def report(path: str, stage: str) -> None:
-            i = paths.index(path) if path in paths else 0
-            progress((i + steps.get(stage, 0.5)) / len(paths), desc=f"{Path(path).name}：{stage}")
+            i = order.index(path) if path in order else 0
+            progress(
+                (i + STAGE_SHARE.get(stage, 0.5)) / len(order),
+                desc=f"第 {i + 1}/{len(order)} 个文件 {names.get(path, Path(path).name)}："
+                f"{STAGES.get(stage, '处理中')}",
+            )
 
-        result = qa.ingest(paths, progress=report)
-        icon = {
-            "ingested": "✅ 已导入",
-            "replaced": "🔄 已替换旧版本",
-            "unchanged": "⏸ 已存在（未变化）",
-            "failed": "❌ 失败",
-        }
-        lines = [f"- {icon[f.status]} **{Path(f.path).name}**：{f.message}" for f in result.files]
-        return "\n".join(lines), gr.update(choices=doc_choices())
+        result = self.qa.ingest(kept, progress=report)
+        for r in result.files:
+            if r.status in {"failed", "skipped"}:  # nothing refers to the copy: don't keep it
+                Path(r.path).unlink(missing_ok=True)
+                log.info("upload %s: %s %s", names.get(r.path, r.path), r.status, r.message)
+        lines = [outcome_line(r, names.get(r.path, Path(r.path).name)) for r in result.files]
+        return "\n".join(lines), self.refresh_docs(doc_id)
 
+
+def build_app(qa: Assistant) -> gr.Blocks:
+    h = Handlers(qa)
     with gr.Blocks(title="BudgetQA 预算公开问答") as demo:
         gr.Markdown(
             "## BudgetQA 预算公开问答\n对部门预算、决算公开文件提问：每个数字都注明出处"
             "（文件、页码、表格、行、列）；文件中没有的内容会明确说明，不会猜测。"
         )
         history = gr.State([])
-        doc = gr.Dropdown(choices=doc_choices(), value=ALL, label="问答范围（文件）", elem_id="doc-scope")
+        doc = gr.Dropdown(choices=h.doc_choices(), value=ALL, label="问答范围（文件）", elem_id="doc-scope")
         with gr.Tabs():
             with gr.Tab("问答", id="chat"):
                 chatbot = gr.Chatbot(label="对话", height=460, elem_id="chatbot")
                 with gr.Row():
                     box = gr.Textbox(
                         placeholder="例如：三公经费是多少？人员经费占基本支出多少？",
+                        label="问题",
                         show_label=False,
                         scale=8,
                         elem_id="question",
                     )
                     send = gr.Button("提问", variant="primary", scale=1, elem_id="send")
+                    new_chat = gr.Button("新对话", scale=1, elem_id="new-chat")
+                hint = gr.Markdown("", label="提示", elem_id="question-hint")
                 examples = gr.Dataset(
                     components=[box], samples=[[q] for q in qa.example_questions()], label="示例问题"
                 )
                 sources = gr.Radio(
                     choices=[], label="本回答的来源（点击查看原表或原文）", visible=False, elem_id="sources"
                 )
-                source_view = gr.HTML(elem_id="source-view")
+                source_view = gr.HTML(label="来源原文", show_label=False, elem_id="source-view")
             with gr.Tab("表格", id="tables"):
-                table_pick = gr.Dropdown(
-                    choices=[], label="选择表格（先在上方选择文件）", elem_id="table-pick"
-                )
+                tables_hint = gr.Markdown(PICK_DOC_TABLES, elem_id="tables-hint")
+                table_pick = gr.Dropdown(choices=[], label="选择表格", elem_id="table-pick")
                 table_view = gr.HTML(elem_id="table-view")
                 with gr.Row():
                     csv_btn = gr.Button("下载 CSV")
                     xlsx_btn = gr.Button("下载 XLSX")
                 download = gr.File(label="下载文件", elem_id="table-download")
             with gr.Tab("图表", id="charts"):
-                plots = [gr.BarPlot(visible=False, height=320) for _ in range(5)]
+                charts_hint = gr.Markdown(PICK_DOC_CHARTS, elem_id="charts-hint")
+                plots = [gr.BarPlot(visible=False, height=360, show_label=False) for _ in range(PLOTS)]
             with gr.Tab("导入文件", id="upload"):
                 files = gr.File(
                     file_count="multiple",
@@ -199,23 +338,26 @@ def build_app(qa: Assistant) -> gr.Blocks:
                 ingest_btn = gr.Button("导入", variant="primary", elem_id="ingest")
                 status = gr.Markdown(elem_id="ingest-status")
 
-        chat_io = ([box, chatbot, history, doc], [chatbot, history, box, sources, source_view])
-        send.click(chat, *chat_io, api_name="chat")
-        box.submit(chat, *chat_io, api_name=False)
-        examples.click(lambda x: x[0], examples, box, api_name=False)
-        sources.change(show_source, [sources, history], source_view, api_name=False)
-        doc.change(on_doc, doc, [examples, table_pick, *plots], api_name=False)
-        table_pick.change(show_table, table_pick, table_view, api_name=False)
-        csv_btn.click(lambda t: export(t, "csv"), table_pick, download, api_name=False)
-        xlsx_btn.click(lambda t: export(t, "xlsx"), table_pick, download, api_name=False)
-        ingest_btn.click(upload, files, [status, doc], api_name="ingest", concurrency_limit=1)
-        # A JSON endpoint for programs: Client(url).predict(question, doc, api_name="/ask")
-        hidden_q, hidden_doc, hidden_out = (
-            gr.Textbox(visible=False),
-            gr.Textbox(visible=False),
-            gr.JSON(visible=False),
-        )
-        gr.Button(visible=False).click(ask, [hidden_q, hidden_doc], hidden_out, api_name="ask")
+        private: dict[str, Any] = {"api_visibility": "private"}
+        chat_io = ([box, chatbot, history, doc], [chatbot, history, box, sources, source_view, hint])
+        send.click(h.chat, *chat_io, api_name="chat")
+        box.submit(h.chat, *chat_io, **private)
+        cleared = [chatbot, history, box, sources, source_view, hint]
+        new_chat.click(h.clear_chat, None, cleared, **private)
+        chatbot.clear(h.clear_chat, None, cleared, **private)  # the trash icon of the chat
+        examples.click(lambda x: x[0], examples, box, **private)
+        sources.change(h.show_source, [sources, history], source_view, **private)
+        doc.change(h.on_doc, doc, [examples, table_pick, tables_hint, charts_hint, *plots], **private)
+        table_pick.change(h.show_table, table_pick, table_view, **private)
+        csv_btn.click(lambda t: h.export(t, "csv"), table_pick, download, **private)
+        xlsx_btn.click(lambda t: h.export(t, "xlsx"), table_pick, download, **private)
+        ingest_btn.click(h.upload, [files, doc], [status, doc], concurrency_limit=1, **private)
+        demo.load(h.refresh_docs, doc, doc, **private)
+        # A JSON endpoint for programs: Client(url).predict(question, doc_id, api_name="/ask")
+        hidden_q = gr.Textbox(visible=False, label="问题")
+        hidden_doc = gr.Textbox(value=ALL, visible=False, label="问答范围（doc_id，或 __all__ 表示全部文件）")
+        hidden_out = gr.JSON(visible=False, label="回答")
+        gr.Button(visible=False).click(h.ask, [hidden_q, hidden_doc], hidden_out, api_name="ask")
     return demo
 
 

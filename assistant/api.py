@@ -144,7 +144,8 @@ class Assistant:
         return views.text_context_html(self.store.document_text(citation.doc_id), citation.quote)
 
     def charts(self, doc_id: str) -> list[views.Series]:
-        """Chart series of one document, plus year-over-year when the store holds other years."""
+        """Chart series of one document (in 万元), plus one year-over-year series per headline figure when
+        the store holds other years."""
         doc = self.store.document(doc_id)
         if doc is None:
             return []
@@ -161,8 +162,7 @@ class Assistant:
                 ev = self.planner.metric(d, name)
                 if ev is not None and ev.unit in UNIT_FACTORS:
                     totals.setdefault(d.doc_id, {})[name] = convert(ev.value, ev.unit, "万元")
-        yoy = views.year_over_year(same, totals)
-        return [*series, yoy] if yoy else series
+        return [*series, *views.year_over_year(same, totals)]
 
     def example_questions(self, doc_id: str | None = None) -> list[str]:
         doc = self.store.document(doc_id) if doc_id else None

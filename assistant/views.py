@@ -15,7 +15,7 @@ from decimal import Decimal
 from assistant import calc
 from assistant.citations import doc_label, row_name
 from assistant.lookup import levels
-from assistant.textnorm import label_key
+from assistant.textnorm import UNIT_FACTORS, convert, label_key
 from assistant.types import Answer, Citation, DocumentRecord, TableCell, TableRecord
 
 
@@ -126,12 +126,41 @@ def citation_label(c: Citation) -> str:
 
 
 # ----- charts -------------------------------------------------------------------------------------
+CHART_UNIT = "万元"
+# Below this share of the largest bar a bar is a sliver: say so rather than let it read as zero.
+_SLIVER = Decimal("0.01")
+
+
 @dataclass(frozen=True)
 class Series:
+    """One bar chart: every value in `unit` (万元 unless the table states no unit), drawn from zero.
+
+    Quantities of different magnitude (三公 in tens of 万元, 基本支出 in tens of thousands) are separate
+    series, never bars on one axis."""
+
     title: str
     unit: str
     labels: list[str]
     values: list[float]
+    note: str = ""
+
+
+def _series(
+    title: str, unit: str | None, labels: list[str], values: list[Decimal], source: str = ""
+) -> Series:
+    """A series in 万元 (converted from the table's 元/千元/亿元), with a note on how to read it."""
+    notes = [f"数据来源：{source}" if source else ""]
+    if unit is not None and unit in UNIT_FACTORS:
+        if unit != CHART_UNIT:
+            notes.append(f"原表单位为{unit}，已换算为{CHART_UNIT}")
+        values, unit = [convert(v, unit, CHART_UNIT) for v in values], CHART_UNIT
+    else:
+        unit = "单位未标明"
+        notes.append("原表未标明单位")
+    top = max(values, default=Decimal(0))
+    if top > 0 and any(0 < v < top * _SLIVER for v in values):
+        notes.append("有的项目不到最大项的1%，柱子很短，准确数值请看悬停提示或“表格”页")
+    return Series(title, unit, labels, [float(v) for v in values], "；".join(n for n in notes if n))
 
 
 def _first_column(cells: Sequence[TableCell]) -> list[TableCell]:
@@ -145,19 +174,18 @@ def charts(
     tables: Sequence[TableRecord], cells: Sequence[TableCell], split: dict[str, Decimal] | None = None
 ) -> list[Series]:
     """Where the document has them: 基本支出 as 人员经费 vs 公用经费 (`split`, in 万元) and its largest
-    经济分类 items, 支出 by 功能分类 类, and the 三公 items."""
+    经济分类 items, 支出 by 功能分类 类, and the 三公 items; every series in 万元."""
     out: list[Series] = []
     if split and len(split) == 2:
-        out.append(
-            Series("基本支出：人员经费与公用经费", "万元", list(split), [float(v) for v in split.values()])
-        )
+        out.append(_series("基本支出：人员经费与公用经费", CHART_UNIT, list(split), list(split.values())))
     by_type = {t.table_type: t for t in reversed(tables)}
 
-    def table_cells(kind: str) -> list[TableCell]:
+    def table_cells(kind: str) -> tuple[list[TableCell], str]:
         t = by_type.get(kind)
-        return [c for c in cells if t and c.table_id == t.table_id and c.value is not None]
+        found = [c for c in cells if t and c.table_id == t.table_id and c.value is not None]
+        return found, f"《{t.title}》" if t else ""
 
-    basic = table_cells("basic_expenditure")
+    basic, source = table_cells("basic_expenditure")
     rows = sorted(
         (c for c in _first_column(basic) if c.code and len(c.code) == 5 and c.value),
         key=lambda c: -(c.value or 0),
@@ -165,22 +193,23 @@ def charts(
     if rows:
         top, rest = rows[:10], rows[10:]
         labels = [row_name(c) for c in top] + ([f"其余{len(rest)}项"] if rest else [])
-        values = [float(c.value or 0) for c in top] + (
-            [float(sum(c.value or 0 for c in rest))] if rest else []
-        )
-        out.append(Series("基本支出最大的10个经济分类科目", rows[0].unit or "", labels, values))
-    spend = table_cells("expenditure") or table_cells("general_budget_expenditure")
+        values = [c.value or Decimal(0) for c in top] + ([sum(c.value or 0 for c in rest)] if rest else [])
+        out.append(_series("基本支出最大的10个经济分类科目", rows[0].unit, labels, values, source))
+    spend, source = table_cells("expenditure")
+    if not spend:
+        spend, source = table_cells("general_budget_expenditure")
     rows = [c for c in _first_column(spend) if c.code and len(c.code) == 3 and c.value]
     if rows:
         out.append(
-            Series(
+            _series(
                 "支出按功能分类（类）",
-                rows[0].unit or "",
+                rows[0].unit,
                 [row_name(c) for c in rows],
-                [float(c.value or 0) for c in rows],
+                [c.value or Decimal(0) for c in rows],
+                source,
             )
         )
-    three = table_cells("three_public")
+    three, source = table_cells("three_public")
     items = [
         c
         for c in three
@@ -191,26 +220,35 @@ def charts(
     ]
     if items:
         out.append(
-            Series(
+            _series(
                 "“三公”经费构成",
-                items[0].unit or "",
+                items[0].unit,
                 [levels(c.col_label)[-1] for c in items],
-                [float(c.value or 0) for c in items],
+                [c.value or Decimal(0) for c in items],
+                source,
             )
         )
     return out
 
 
-def year_over_year(docs: Sequence[DocumentRecord], totals: dict[str, dict[str, Decimal]]) -> Series | None:
-    """Headline figures of one department across the years in the store ({doc_id: {metric: 万元 value}})."""
-    if len(docs) < 2:
-        return None
-    labels, values = [], []
+def year_over_year(docs: Sequence[DocumentRecord], totals: dict[str, dict[str, Decimal]]) -> list[Series]:
+    """Headline figures of one department across the years in the store ({doc_id: {metric: 万元 value}}):
+    one series per metric, since 三公 (tens of 万元) beside 基本支出 (thousands) would flatten it."""
+    by_metric: dict[str, tuple[list[str], list[Decimal]]] = {}
     for d in sorted(docs, key=lambda d: d.year):
         for metric, value in totals.get(d.doc_id, {}).items():
-            labels.append(f"{d.year} {metric}")
-            values.append(float(value))
-    return Series(f"{docs[0].department} 历年对比", "万元", labels, values) if labels else None
+            labels, values = by_metric.setdefault(metric, ([], []))
+            label = f"{d.year}年"
+            if label in labels:  # two disclosures of one year (部门 and 单位): keep both bars apart
+                label += f"（{d.scope_label or d.doc_id[:6]}）"
+            labels.append(label)
+            values.append(value)
+    name = docs[0].department if docs else ""
+    return [
+        _series(f"{name} 历年{metric}", CHART_UNIT, labels, values)
+        for metric, (labels, values) in by_metric.items()
+        if len(labels) >= 2
+    ]
 
 
 def example_questions(doc: DocumentRecord | None, tables: Sequence[TableRecord]) -> list[str]:
@@ -226,5 +264,10 @@ def example_questions(doc: DocumentRecord | None, tables: Sequence[TableRecord])
     return qs
 
 
+# Uploads are kept in the store as `<sha256[:16]>_<original name>`: show the original name.
+_UPLOAD_PREFIX = re.compile(r"^[0-9a-f]{16}_")
+
+
 def docs_label(doc: DocumentRecord) -> str:
-    return f"{doc_label(doc)}（{label_key(doc.source_file.split('/')[-1])[:30]}）"
+    name = _UPLOAD_PREFIX.sub("", doc.source_file.replace("\\", "/").split("/")[-1])
+    return f"{doc_label(doc)}（{label_key(name)[:30]}）"
