@@ -97,3 +97,24 @@ def find_unit(text: str) -> str | None:
     """Unit of a '单位：万元' / '金额单位:元' line; None when the text states none."""
     m = re.search(r"单\s*位\s*[:：]?\s*(亿元|百万元|万元|千元|元)", to_halfwidth(text).replace(":", "："))
     return m.group(1) if m else None
+
+
+_CN_DIGITS = dict(zip("零一二两三四五六七八九", (0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9), strict=True))
+CN_NUMERAL = "零一二两三四五六七八九十百"
+
+
+def cn_number(text: str) -> int | None:
+    """A Chinese numeral up to 999 as an int: 十 -> 10, 两 -> 2, 二十三 -> 23, 一百零五 -> 105."""
+    if not text or any(ch not in CN_NUMERAL for ch in text):
+        return None
+    total, current = 0, 0
+    for ch in text:
+        if ch in _CN_DIGITS:
+            current = _CN_DIGITS[ch]
+        elif ch == "十":
+            total += (current or 1) * 10
+            current = 0
+        elif ch == "百":
+            total += (current or 1) * 100
+            current = 0
+    return total + current

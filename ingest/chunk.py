@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from assistant.settings import ChunkingSettings
-from assistant.textnorm import find_unit, squash, to_halfwidth
+from assistant.textnorm import CN_NUMERAL, cn_number, find_unit, squash, to_halfwidth
 from assistant.types import Chunk, Fact, Provenance
 from ingest.model import PageText
 from ingest.tables import is_title
@@ -28,6 +28,10 @@ _FIGURE = re.compile(
     r"(?P<num>\d+(?:,\d{3})*(?:\.\d+)?)\s*(?P<unit>亿元|万元|千元|元|%|个百分点|人|辆|个|家|项|台|套|次|分(?!之|配|别|类|析|钟|成|解|级|管|担|期))"
 )
 _CLAUSE = re.compile(r"[，,；;：:。！？、]")
+# Counts written in Chinese numerals: 内设十个机构, 两辆, 四个二级项目 (never 第一个, 一次性).
+_CN_FIGURE = re.compile(
+    rf"(?<![第{CN_NUMERAL}])(?P<num>[{CN_NUMERAL}]{{1,4}})\s*(?P<unit>个|辆|家|项|台|套|名)"
+)
 
 
 @dataclass(frozen=True)
@@ -163,7 +167,9 @@ def extract_facts(narrative: Narrative, doc_id: str) -> list[Fact]:
     for section in narrative.sections:
         for start, end in _sentences(section.text, section.start):
             sentence = narrative.text[start:end]
-            for m in _FIGURE.finditer(sentence):
+            figures = [(m, Decimal(m.group("num").replace(",", ""))) for m in _FIGURE.finditer(sentence)]
+            figures += [(m, Decimal(n)) for m in _CN_FIGURE.finditer(sentence) if (n := cn_number(m["num"]))]
+            for m, value in sorted(figures, key=lambda f: f[0].start()):
                 if (
                     m.group("unit") in {"人", "个", "家", "项", "次"}
                     and m.start() > 0
@@ -180,7 +186,7 @@ def extract_facts(narrative: Narrative, doc_id: str) -> list[Fact]:
                     Fact(
                         fact_id=f"{doc_id}:f{len(facts)}",
                         subject=subject[-60:],
-                        value=Decimal(m.group("num").replace(",", "")),
+                        value=value,
                         unit=m.group("unit"),
                         raw=m.group(),
                         sentence=sentence.strip(),

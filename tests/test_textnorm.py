@@ -62,3 +62,13 @@ def test_convert_is_exact() -> None:
 
 def test_halfwidth_keeps_chinese_punctuation() -> None:
     assert to_halfwidth("２０２４年，（一）：") == "2024年，（一）："
+
+
+def test_chinese_numerals_become_counts() -> None:
+    from assistant.textnorm import cn_number
+    from ingest.chunk import _CN_FIGURE
+
+    assert [cn_number(x) for x in ("十", "两", "二十三", "一百零五", "四")] == [10, 2, 23, 105, 4]
+    assert cn_number("十三五") == 15 and cn_number("3") is None
+    found = [(m["num"], m["unit"]) for m in _CN_FIGURE.finditer("内设十个机构，共有两辆车，第一个，一次性")]
+    assert found == [("十", "个"), ("两", "辆")]
