@@ -14,7 +14,7 @@ from assistant.citations import (
     doc_label,
 )
 from assistant.compose import Evidence, same_unit, where, yes_no_answer
-from assistant.lookup import Target, find_targets, table_mention
+from assistant.lookup import Target, find_targets, question_key, table_mention
 from assistant.orgs import lexicon as org_lexicon
 from assistant.question import (
     CHANGE,
@@ -170,7 +170,9 @@ class Planner(TextSteps, StatedSteps):
         )
         if not whole_targets and len(part_targets) >= 2 and part_targets[0].qualifier:
             whole_targets, part_targets = part_targets[:1], part_targets[1:]  # “基本支出中，人员经费占多少”
-            phrases = None
+            keyed = question_key(table_mention(left, tables)[1])
+            w = whole_targets[0]
+            phrases = (residual(keyed, part_targets)[w.end :], keyed[: w.start])
         joint = (
             self._pair_in_one_table(q, main_target(part_targets), main_target(whole_targets), doc)
             if part_targets and whole_targets
