@@ -13,8 +13,9 @@ from assistant.answer_checks import mismatch
 from assistant.citations import (
     doc_label,
 )
+from assistant.columns import table_mention
 from assistant.compose import Evidence, same_unit, where, yes_no_answer
-from assistant.lookup import Target, find_targets, question_key, table_mention
+from assistant.lookup import Target, find_targets, question_key
 from assistant.orgs import lexicon as org_lexicon
 from assistant.question import (
     CHANGE,

@@ -14,7 +14,7 @@ from assistant.audit_stated import stated_vs_tables
 from assistant.audit_text import blank_amounts, part_whole, wrong_year
 from assistant.calc import fmt, quantize
 from assistant.citations import cite_cell, cite_fact
-from assistant.lookup import levels
+from assistant.columns import levels
 from assistant.textnorm import convert, label_key
 from assistant.types import DocumentRecord, Fact, TableCell, TableRecord
 

@@ -7,7 +7,8 @@ from decimal import Decimal
 
 from assistant import calc
 from assistant.citations import row_name
-from assistant.lookup import Target, frame_lexicon
+from assistant.columns import frame_lexicon
+from assistant.lookup import Target
 from assistant.types import Answer, Citation, DocumentRecord, TableCell
 
 

@@ -5,70 +5,25 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
-from pathlib import Path
 
+from assistant.columns import (
+    ASIDE,
+    MEASURES,
+    cell_measure,
+    frame_lexicon,
+    in_year,
+    last_level,
+    levels,
+    table_rank,
+    total_row,
+)
 from assistant.textnorm import label_key, normalize_code, squash, to_halfwidth
 from assistant.types import TableCell, TableRecord
 
-_MEASURES = ("预算数", "决算数", "年初预算", "调整预算", "全年预算")
 Pred = Callable[[str, str], bool]  # (row key, column key) -> matches
-
-
-def levels(col_label: str) -> list[str]:
-    """Header levels of a column, without a trailing 预算数/决算数 measure."""
-    parts = [label_key(p) for p in col_label.split("/") if p]
-    while parts and parts[-1] in _MEASURES:
-        parts.pop()
-    return parts
-
-
-_YEAR_WORD = re.compile(r"(20\d{2})年度?")
-
-
-def measure(col_label: str) -> str | None:
-    """预算数 / 决算数 … of a column, from whichever header level names it (“预算数/合计”, “2025年预算数”)."""
-    words = frame_lexicon()["column_year"]
-    for level in reversed([label_key(p) for p in col_label.split("/") if p]):
-        core = _YEAR_WORD.sub("", level)
-        for w in (*words["prior"], *words["current"]):
-            core = core.removeprefix(w)
-        core = core if core in _MEASURES else core.removesuffix("数")  # 年初预算数 -> 年初预算
-        if core in _MEASURES:
-            return core
-    return None
-
-
-def column_year(col_label: str, doc_year: int) -> int | None:
-    """The year a column is for when its header says so: “2018年”, “2025年预算数”, “上年预算数”."""
-    key = label_key(col_label)
-    years = _YEAR_WORD.findall(key)
-    if years:
-        return int(years[-1])
-    words = frame_lexicon()["column_year"]
-    if any(w in key for w in words["prior"]) and not any(w in key for w in words["not_a_year"]):
-        return doc_year - 1
-    return None
-
-
-def cell_measure(cell: TableCell) -> str | None:
-    """预算数 / 决算数 of a cell: from its column, or from its row when a table puts measures in rows
-    (a 决算 三公 table with a 预算数 row and a 决算数 row)."""
-    row = label_key(cell.row_label)
-    return measure(cell.col_label) or (row if row in _MEASURES else None)
-
-
-def _last(col: str) -> str:
-    lv = levels(col)
-    return lv[-1] if lv else ""
-
-
-def _total_row(row: str) -> bool:
-    return row in {"合计", "总计", "本年支出合计", "支出合计", ""} or row.endswith("合计")
 
 
 @dataclass(frozen=True)
@@ -107,19 +62,21 @@ CONCEPTS: list[Concept] = [
         "公务用车购置及运行费",
         r"公务用车购置及运行(?:维护)?费|车辆购置及运行|公车购置及运(?:行|维)",
         ("three_public",),
-        lambda r, c: "公务用车购置及运行" in c and _last(c) in {"小计", "公务用车购置及运行费", "合计"},
+        lambda r, c: "公务用车购置及运行" in c and last_level(c) in {"小计", "公务用车购置及运行费", "合计"},
     ),
     _c(
         "公务用车购置费",
         r"公务用车购置费|车辆购置费|购置费|购车|买车|购置公务用车",
         ("three_public",),
-        lambda r, c: "购置费" in _last(c) and "运行" not in _last(c),
+        lambda r, c: "购置费" in last_level(c) and "运行" not in last_level(c),
     ),
     _c(
         "公务用车运行费",
         r"公务用车运行(?:维护)?费|车费|车辆运行|运行维护费|用车运行",
         ("three_public",),
-        lambda r, c: ("运行费" in _last(c) or "运行维护费" in _last(c)) and "购置" not in _last(c),
+        lambda r, c: (
+            ("运行费" in last_level(c) or "运行维护费" in last_level(c)) and "购置" not in last_level(c)
+        ),
     ),
     _c(
         "因公出国（境）费",
@@ -133,9 +90,9 @@ CONCEPTS: list[Concept] = [
         r"三公",
         ("three_public",),
         lambda r, c: (
-            _last(c) in {"合计", "小计", "总计"}
+            last_level(c) in {"合计", "小计", "总计"}
             and not any(w in c for w in _THREE_PUBLIC_OTHER)
-            and (_total_row(r) or "三公" in r or r in _MEASURES)
+            and (total_row(r) or "三公" in r or r in MEASURES)
         ),
     ),
     _c(
@@ -149,19 +106,19 @@ CONCEPTS: list[Concept] = [
         "人员经费",
         r"人员经费",
         ("basic_expenditure",),
-        lambda r, c: r.startswith("人员经费") or (_total_row(r) and _last(c) == "人员经费"),
+        lambda r, c: r.startswith("人员经费") or (total_row(r) and last_level(c) == "人员经费"),
     ),
     _c(
         "公用经费",
         r"公用经费",
         ("basic_expenditure",),
-        lambda r, c: r.startswith("公用经费") or (_total_row(r) and _last(c) == "公用经费"),
+        lambda r, c: r.startswith("公用经费") or (total_row(r) and last_level(c) == "公用经费"),
     ),
     _c(
         "基本支出",
         r"基本支出",
         _SPEND_TABLES,
-        lambda r, c: (_total_row(r) and _last(c) == "基本支出") or r == "基本支出",
+        lambda r, c: (total_row(r) and last_level(c) == "基本支出") or r == "基本支出",
     ),
     _c(
         "项目支出",
@@ -169,14 +126,17 @@ CONCEPTS: list[Concept] = [
         (*_SPEND_TABLES, "project_expenditure"),
         lambda r, c: (
             (
-                _total_row(r)
-                and (_last(c) == "项目支出" or ("项目支出" in levels(c)[-2:-1] and _last(c) == "小计"))
+                total_row(r)
+                and (
+                    last_level(c) == "项目支出"
+                    or ("项目支出" in levels(c)[-2:-1] and last_level(c) == "小计")
+                )
             )
             or r == "项目支出"
         ),
     ),
-    _c("政府性基金预算支出", r"政府性基金", ("government_fund",), lambda r, c: _total_row(r)),
-    _c("国有资本经营预算支出", r"国有资本经营", ("state_capital",), lambda r, c: _total_row(r)),
+    _c("政府性基金预算支出", r"政府性基金", ("government_fund",), lambda r, c: total_row(r)),
+    _c("国有资本经营预算支出", r"国有资本经营", ("state_capital",), lambda r, c: total_row(r)),
 ]
 
 # Phrases people use for row labels as printed.
@@ -198,16 +158,13 @@ _CODE_PATTERNS = [
 ]
 
 
-_ASIDE = re.compile(r"[（(](?!境[)）])[^（）()]{2,}[)）]")
-
-
 def _row_key(label: str) -> str:
-    return label_key(_ASIDE.sub("", to_halfwidth(label)))
+    return label_key(ASIDE.sub("", to_halfwidth(label)))
 
 
 def question_key(question: str) -> str:
     """The question as row labels are keyed, asides in brackets removed (“收入总计（含上年结转）”)."""
-    q = label_key(_ASIDE.sub("", to_halfwidth(question)))
+    q = label_key(ASIDE.sub("", to_halfwidth(question)))
     for pattern, repl in _REWRITES:
         q = pattern.sub(repl, q)
     return q
@@ -279,8 +236,8 @@ def find_targets(question: str, cells: Sequence[TableCell]) -> list[Target]:
     found = [  # “30217公务接待费”: the words right after a code name that code's row, not another item
         t for t in found if t.code or not any(0 <= t.start - c.end <= 1 for c in coded)
     ]
-    if any(t.row_key not in _MEASURES for t in found):  # “…的决算数”: the measure, not a row
-        found = [t for t in found if t.row_key not in _MEASURES]
+    if any(t.row_key not in MEASURES for t in found):  # “…的决算数”: the measure, not a row
+        found = [t for t in found if t.row_key not in MEASURES]
     found.sort(key=lambda t: t.start)
     containment = set(frame_lexicon()["containment"])
     out = [
@@ -313,75 +270,7 @@ def _names_column_of(t: Target, nxt: Target, cells: Sequence[TableCell]) -> bool
 
 
 def _total_word(row: str) -> bool:
-    return _total_row(row) or row in {"支出总计", "收入总计"}
-
-
-@cache
-def frame_lexicon() -> dict:
-    return tomllib.loads((Path(__file__).parent / "lexicon" / "frame.toml").read_text(encoding="utf-8"))
-
-
-_TYPE_ORDER = [
-    "income_expense_summary",
-    "expenditure",
-    "general_budget_expenditure",
-    "basic_expenditure",
-    "three_public",
-    "income",
-    "fiscal_summary",
-    "fiscal_expenditure",
-    "government_fund",
-    "state_capital",
-    "project_expenditure",
-    "other",
-]
-_TITLE_WORDS = [
-    "收支",
-    "收入",
-    "支出",
-    "财政拨款",
-    "一般公共预算",
-    "基本支出",
-    "政府性基金",
-    "国有资本",
-    "三公",
-    "经济分类",
-    "功能分类",
-    "决算",
-]
-
-
-def table_rank(question: str, table: TableRecord, preferred: Sequence[str]) -> tuple[int, int]:
-    q = squash(question)
-    title = squash(table.title)
-    overlap = sum(1 for w in _TITLE_WORDS if w in q and w in title)
-    pref = list(preferred) + [t for t in _TYPE_ORDER if t not in preferred]
-    order = pref.index(table.table_type) if table.table_type in pref else len(pref)
-    return (-overlap, order) if not preferred or table.table_type in preferred else (1, order)
-
-
-def _title_key(text: str) -> str:
-    return _YEAR_WORD.sub("", label_key(_ASIDE.sub("", to_halfwidth(text))))
-
-
-def table_mention(question: str, tables: Sequence[TableRecord]) -> tuple[set[str], str]:
-    """The table a question names (“一般公共预算基本支出表里的工资福利支出”): the ids of the tables whose
-    title holds the longest run of the question's words ending in 表 (at least 5 characters), and the
-    question with that run blanked, so a title's words (基本支出, 三公) are not read as what is asked."""
-    q = _title_key(question)
-    titles = {t.table_id: _title_key(t.title) for t in tables}
-    best, span = 4, (0, 0)
-    for end in (i + 1 for i, ch in enumerate(q) if ch == "表"):
-        start = end - 1
-        while start > 0 and any(q[start - 1 : end] in title for title in titles.values()):
-            start -= 1
-        if end - start > best and any(q[start:end] in title for title in titles.values()):
-            best, span = end - start, (start, end)
-    if span == (0, 0):
-        return set(), question
-    named = q[span[0] : span[1]]
-    ids = {tid for tid, title in titles.items() if named in title}
-    return ids, q[: span[0]] + "　" + q[span[1] :]
+    return total_row(row) or row in {"支出总计", "收入总计"}
 
 
 def column_targets(
@@ -393,7 +282,7 @@ def column_targets(
     best: list[TableCell] = []
     best_len = 3
     for c in cells:
-        if c.value is None or not _total_row(label_key(c.row_label)):
+        if c.value is None or not total_row(label_key(c.row_label)):
             continue
         for level in levels(c.col_label):
             name = re.sub(r"^其中[:：]?", "", level)
@@ -404,7 +293,7 @@ def column_targets(
     return sorted(best, key=lambda c: (table_rank(question, by_table[c.table_id], ()), c.row))
 
 
-def _column_words(question: str, cells: Sequence[TableCell]) -> set[str]:
+def column_words(question: str, cells: Sequence[TableCell]) -> set[str]:
     q = question_key(question)
     words = set()
     for c in cells:
@@ -472,7 +361,7 @@ def select_cells(
         if not checked:
             return []
         hits = sorted(checked, key=lambda c: (c.row, c.col))
-    words = _column_words(question, hits)
+    words = column_words(question, hits)
     if words:
         scored = [(sum(w in levels(c.col_label) for w in words), c) for c in hits]
         top = max(s for s, _ in scored)
@@ -504,15 +393,6 @@ def _plausible(c: TableCell) -> bool:
     if c.col_label and all(p.strip().isdigit() for p in c.col_label.split("/") if p.strip()):
         return False
     return not (c.code and str(c.value).split(".")[0] == c.code)
-
-
-def in_year(cells: Sequence[TableCell], asked: int, doc_year: int) -> list[TableCell]:
-    out = []
-    for c in cells:
-        year = column_year(c.col_label, doc_year)
-        if year == asked or (year is None and asked == doc_year):
-            out.append(c)
-    return out
 
 
 def _adding_up(name: str, hits: list[TableCell], table_cells: list[TableCell]) -> list[TableCell]:
@@ -558,7 +438,7 @@ def infer_unit(
     titles = {t.table_id: t.title for t in tables}
     units = {t.table_id: t.unit for t in tables}
     totals = {
-        c.value for c in cells if c.table_id == table_id and c.value and _total_row(label_key(c.row_label))
+        c.value for c in cells if c.table_id == table_id and c.value and total_row(label_key(c.row_label))
     }
     for c in cells:
         if c.table_id != table_id and units.get(c.table_id) and c.value in totals:

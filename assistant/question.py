@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from assistant.lookup import Target, frame_lexicon, question_key
+from assistant.columns import frame_lexicon
+from assistant.lookup import Target, question_key
 from assistant.narrative import keywords, years_named
 from assistant.orgs import aliases
 from assistant.types import Answer, DocumentRecord

@@ -12,17 +12,15 @@ from decimal import Decimal
 from assistant import calc
 from assistant.audit import Finding, audit
 from assistant.citations import cite_cell, cite_fact, cite_table_note, doc_label, number_keys
+from assistant.columns import in_year, table_mention, table_rank
 from assistant.compose import Evidence, cell_label
 from assistant.lookup import (
     CONCEPTS,
     Target,
     column_targets,
     find_targets,
-    in_year,
     infer_unit,
     select_cells,
-    table_mention,
-    table_rank,
 )
 from assistant.narrative import garbled_pages, rank_facts
 from assistant.question import asked_unit, asked_year, strip_names, uncovered

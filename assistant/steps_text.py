@@ -6,8 +6,8 @@ import re
 
 from assistant import calc
 from assistant.citations import cite_fact, cite_text, doc_label
+from assistant.columns import frame_lexicon
 from assistant.compose import Evidence, same_unit, where
-from assistant.lookup import frame_lexicon
 from assistant.narrative import best_sentences, fact_year, keywords, rank_facts
 from assistant.question import (
     DEFINE,

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from assistant import calc
 from assistant.citations import doc_label, row_name
-from assistant.lookup import levels
+from assistant.columns import levels
 from assistant.textnorm import UNIT_FACTORS, convert, label_key
 from assistant.types import Answer, Citation, DocumentRecord, TableCell, TableRecord
 

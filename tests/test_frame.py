@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from assistant.answer_checks import mismatch
-from assistant.lookup import column_year, measure
+from assistant.columns import column_year, measure
 from assistant.question import SHARE, asked_year, asks_operation, duty_asked, operand_phrases, pair_coverage
 from assistant.types import Answer
 
