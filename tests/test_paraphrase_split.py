@@ -111,5 +111,6 @@ def test_regeneration_is_deterministic_and_current() -> None:
 
 
 def test_wording_lives_in_the_lexicon() -> None:
-    code = Path(paraphrase.__file__).read_text(encoding="utf-8")
-    assert not re.search(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]", code)
+    for module in sorted(Path(paraphrase.__file__).parent.glob("paraphrase*.py")):
+        code = module.read_text(encoding="utf-8")
+        assert not re.search(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]", code), module.name
