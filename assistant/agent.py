@@ -13,7 +13,7 @@ from assistant.answer_checks import mismatch
 from assistant.citations import (
     doc_label,
 )
-from assistant.columns import table_mention
+from assistant.columns import frame_lexicon, table_mention
 from assistant.compose import Evidence, same_unit, where, yes_no_answer
 from assistant.lookup import Target, find_targets, question_key
 from assistant.orgs import lexicon as org_lexicon
@@ -55,13 +55,15 @@ class Planner(TextSteps, StatedSteps):
         self, question: str, history: Sequence[Answer] = (), scope: Sequence[str] | None = None
     ) -> Answer:
         docs = [d for d in self.store.documents() if scope is None or d.doc_id in scope]
+        if any(w in question for w in frame_lexicon()["inventory"]):
+            return self._inventory(question, docs)
         previous = [d for d in docs if history and d.doc_id in history[-1].doc_ids]
+        if history and is_follow_up(question):
+            question = expand_follow_up(question, history[-1])
         resolution = resolve_documents(question, docs, previous)
         if resolution.refusal:
             return self._refuse(question, resolution.refusal)
         chosen = resolution.docs
-        if history and is_follow_up(question):
-            question = expand_follow_up(question, history[-1])
         try:
             answer = yes_no_answer(question, self._plan(question, chosen))
         except NoEvidence as exc:
@@ -72,6 +74,17 @@ class Planner(TextSteps, StatedSteps):
         if resolution.note:
             answer = answer.model_copy(update={"text": answer.text + resolution.note})
         return answer
+
+    def _inventory(self, q: str, docs: Sequence[DocumentRecord]) -> Answer:
+        """“哪些部门的公开文件在库里？”: what the store holds, by department."""
+        if not docs:
+            return self._refuse(q, "知识库中还没有任何文件。")
+        by_dept: dict[str, list[str]] = {}
+        for d in sorted(docs, key=lambda d: (d.department, d.year)):
+            by_dept.setdefault(d.department, []).append(doc_label(d).removeprefix(d.department))
+        lines = "；".join(f"{dept}（{'、'.join(held)}）" for dept, held in by_dept.items())
+        text = f"库中有{len(by_dept)}个部门的{len(docs)}份公开文件：{lines}。"
+        return self._answer(q, text, list(docs), None, None, None, [])
 
     def _plan(self, question: str, docs: list[DocumentRecord]) -> Answer:
         q = question

@@ -224,10 +224,22 @@ def older_year(q: str, doc: DocumentRecord) -> bool:
 
 
 def is_follow_up(q: str) -> bool:
-    return len(q) <= 16 and bool(re.match(r"^(那|那么|其中|和|跟|与|还有|它|这)", q))
+    """“那上年呢？”, “2024年呢？”, “其中公务接待费呢？”, “比上年增长了多少？”: short, and leaning on the
+    question before."""
+    q = q.strip()
+    lean = re.match(r"^(那|那么|其中|和|跟|与|还有|它|这)", q) or q.rstrip("？?。 ").endswith("呢")
+    return len(q) <= 20 and bool(lean or re.match(r"^(?:比|较|和|与|跟)(?:上年|去年|上一年)", q))
 
 
 def expand_follow_up(q: str, last: Answer) -> str:
-    """“那上年呢？”/“其中公务接待费呢？” -> the previous question with the new part."""
-    core = re.sub(r"^(那么|那|其中|还有|和|跟|与)", "", q).rstrip("呢？?吗")
-    return f"{last.question.rstrip('？?')}，{core}" if core else last.question
+    """The previous question with the new part: another year in place of its year, a comparison
+    appended, or the new item after it (the last-named item is the one asked)."""
+    core = re.sub(r"^(那么|那|其中|还有|和|跟|与)", "", q.strip()).rstrip("呢？?吗。 ")
+    previous = last.question.rstrip("？?。 ")
+    year = re.fullmatch(r"(20\d{2})\s*年度?", core)
+    if year:
+        return re.sub(r"20\d{2}\s*年度?", f"{year.group(1)}年", previous) + "？"
+    if re.match(r"^(?:比|较|和|与|跟)(?:上年|去年|上一年)", core):
+        return f"{previous}，{core}？"
+    root = previous.split("，")[0]  # an item asked after a chain replaces the chain's last part
+    return f"{root}，{core}" if core else last.question

@@ -37,7 +37,7 @@ _AUDIT_WORDS = frozenset(  # words of the question about checking, not about wha
 class TextSteps(Steps):
     def _consistency(self, q: str, docs: list[DocumentRecord], drop: list[str]) -> Answer:
         """“这份公开有没有前后矛盾？”: the audit's findings closest to the question, with their sources."""
-        words = [w for w in keywords(q, drop) if w not in _AUDIT_WORDS]
+        words = [w for w in keywords(q, drop) if not any(a in w for a in _AUDIT_WORDS)]  # 前后矛盾
         lines, citations = [], []
         for doc in docs:
             findings = self.audit(doc)

@@ -149,3 +149,27 @@ def test_an_organisation_the_store_does_not_hold_is_named_in_the_refusal(corpus_
 def test_a_count_written_in_chinese_numerals(corpus_qa: Assistant) -> None:
     answer = corpus_qa.ask("长春信访局内设几个机构？")  # corpus 48: “长春市信访局内设十个机构” (split 48-018)
     assert (answer.value, answer.unit) == (10, "个") and "十个" in answer.citations[0].quote
+
+
+def test_a_conversation_of_follow_ups(corpus_qa: Assistant) -> None:
+    # gold 04/05: 三公 22.91万元 (2023) and 47.91万元 (2024); 公务接待费 1.35万元 (2024, p31)
+    history = [corpus_qa.ask("万里街道2023年三公经费是多少？")]
+    for question, value in [("2024年呢？", 47.91), ("比上年增长了多少？", 25.0), ("那公务接待费呢？", 1.35)]:
+        answer = corpus_qa.ask(question, history=history)
+        assert answer.status == "answered" and answer.value == value, (question, answer.text)
+        history.append(answer)
+    assert history[0].value == 22.91 and history[1].citations[0].year == 2024
+
+
+def test_the_store_lists_what_it_holds(corpus_qa: Assistant) -> None:
+    answer = corpus_qa.ask("哪些部门的公开文件在库里？")
+    assert answer.status == "answered" and answer.value is None
+    for doc in corpus_qa.documents():
+        assert doc.department in answer.text
+
+
+def test_consistency_question_lists_the_audit_findings(corpus_qa: Assistant) -> None:
+    doc = next(d for d in corpus_qa.documents() if "司法局" in d.department and d.year == 2026)
+    findings = corpus_qa.audit(doc.doc_id)
+    answer = corpus_qa.ask("普陀区司法局2026年这份公开有没有前后矛盾？")
+    assert findings and "发现以下不一致" in answer.text and "未发现" not in answer.text
