@@ -101,7 +101,8 @@ def resolve_documents(
     if query.departments:
         pool = [d for d in pool if d.department in query.departments]
     elif query.unknown_org:
-        held = "、".join(sorted({d.department for d in docs}))
+        names = sorted({d.department for d in docs})
+        held = "、".join(names[:8]) + (f"等{len(names)}个部门" if len(names) > 8 else "")
         return Resolution(docs=[], refusal=f"知识库中没有“{query.unknown_org}”的公开文件（现有：{held}）。")
     elif previous:
         pool = [d for d in pool if d.department in {p.department for p in previous}] or pool

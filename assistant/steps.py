@@ -252,15 +252,17 @@ class Steps:
         )
 
     def _refuse(self, q: str, why: str, docs: Sequence[DocumentRecord] = ()) -> Answer:
-        held = (
-            "；知识库中现有：" + "、".join(doc_label(d) for d in self.store.documents()[:12])
-            if not docs
-            else ""
-        )
+        """One sentence of what is missing; when no document was chosen and the reason does not already
+        say what the store holds, a second one that does (“…等124份”)."""
+        text = f"无法回答：{why.rstrip('。；; ')}。"
+        stored = self.store.documents()
+        if not docs and stored and not any(w in why for w in ("现有", "库中有")):
+            shown = "、".join(doc_label(d) for d in stored[:8])
+            text += f"知识库中现有{len(stored)}份公开文件：{shown}{'等' if len(stored) > 8 else ''}。"
         return Answer(
             question=q,
             status="refused",
-            text=f"无法回答：{why}{held}",
+            text=text,
             doc_ids=tuple(d.doc_id for d in docs),
             settings_hash=answer_hash(self.settings),
         )

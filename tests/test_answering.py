@@ -173,3 +173,10 @@ def test_consistency_question_lists_the_audit_findings(corpus_qa: Assistant) -> 
     findings = corpus_qa.audit(doc.doc_id)
     answer = corpus_qa.ask("普陀区司法局2026年这份公开有没有前后矛盾？")
     assert findings and "发现以下不一致" in answer.text and "未发现" not in answer.text
+
+
+def test_a_refusal_is_clean_sentences(corpus_qa: Assistant) -> None:
+    for q in ("人员经费占基本支出的比例是多少？", "火星街道2024年三公经费是多少？", "普陀区财政局局长是谁？"):
+        text = corpus_qa.ask(q).text
+        assert text.startswith("无法回答：") and "。；" not in text and "；；" not in text, text
+        assert text.count("现有") <= 1, text  # the store's holdings are said once
