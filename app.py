@@ -331,7 +331,7 @@ def build_app(qa: Assistant) -> gr.Blocks:
             with gr.Tab("导入文件", id="upload"):
                 files = gr.File(
                     file_count="multiple",
-                    file_types=[".pdf", ".txt", ".html", ".htm"],
+                    file_types=[".pdf", ".txt", ".html", ".htm", ".xlsx", ".xls", ".docx"],
                     label="上传 PDF / TXT / HTML",
                     elem_id="upload-files",
                 )

@@ -51,7 +51,7 @@ class DocumentRecord(_Model):
     pages: int | None = Field(default=None, description="Page count (null for text/HTML).")
     tables: int = Field(default=0, description="Number of tables stored.")
     cells: int = Field(default=0, description="Number of table cells stored.")
-    format: Literal["pdf", "text", "html"] = Field(description="Input format.")
+    format: Literal["pdf", "text", "html", "xlsx", "xls", "docx"] = Field(description="Input format.")
 
     def locate(self, page: int | None) -> tuple[str, int | None]:
         """The file a document page is in, and its page number inside that file."""

@@ -27,12 +27,15 @@ from ingest.grouping import group_files
 from ingest.metadata import Metadata, NotADisclosure, read_metadata
 from ingest.model import ParsedDocument
 from ingest.normalize import published_date
+from ingest.parse_office import OFFICE_SUFFIXES, office_format, parse_office
 from ingest.parse_pdf import parse_pdf, read_text_layer
 from ingest.parse_text import EMPTY_FILE, parse_text_file, sniff_html
 from ingest.tables import build_tables
 from ingest.text_tables import build_flat_tables
 
-SUPPORTED = {".pdf", ".txt", ".text", ".html", ".htm"}
+SUPPORTED = {".pdf", ".txt", ".text", ".html", ".htm", *OFFICE_SUFFIXES}
+# DocumentRecord.format names pdf/text/html only (assistant/types.py); a workbook or Word file is
+# recorded as "text" until that field lists them. The parsed format stays xlsx/xls/docx in ingest.
 Progress = Callable[[str, str], None]  # (path, stage)
 MB = 1024 * 1024  # settings.ingest.max_file_mb counts in these
 
@@ -84,8 +87,14 @@ def prepare(given: str, limits: IngestSettings | None = None) -> Prepared:
     is_pdf = data[:5] == b"%PDF-"
     html = not is_pdf and sniff_html(data)
     if path.suffix.lower() not in SUPPORTED and not is_pdf:
-        raise ParseError(f"不支持的文件类型 {path.suffix or '（无扩展名）'}：请用 PDF、TXT 或 HTML")
-    page_texts = read_text_layer(path, limits.max_pages) if is_pdf else parse_text_file(path).page_texts
+        kinds = "PDF、TXT、HTML、Excel（.xlsx/.xls）或 Word（.docx）"
+        raise ParseError(f"不支持的文件类型 {path.suffix or '（无扩展名）'}：请用 {kinds}")
+    if is_pdf:
+        page_texts = read_text_layer(path, limits.max_pages)
+    elif office_format(path):
+        page_texts = parse_office(path).page_texts
+    else:
+        page_texts = parse_text_file(path).page_texts
     try:
         meta = read_metadata(page_texts)
     except NotADisclosure as exc:
@@ -104,7 +113,9 @@ def prepare(given: str, limits: IngestSettings | None = None) -> Prepared:
 
 
 def parse_one(p: Prepared) -> ParsedDocument:
-    return parse_pdf(p.path, p.page_texts) if p.is_pdf else parse_text_file(p.path)
+    if p.is_pdf:
+        return parse_pdf(p.path, p.page_texts)
+    return parse_office(p.path) if office_format(p.path) else parse_text_file(p.path)
 
 
 def build_bundle(group: list[Prepared], doc_id: str, settings: Settings) -> DocumentBundle:
