@@ -284,10 +284,11 @@ class Store:
         """Store one document whole, replacing `replaces`; all or nothing."""
         doc = bundle.document
         replaces = [r for r in replaces if r != doc.doc_id]
+        # Embedding takes seconds for a long document: done before the lock, so questions asked meanwhile
+        # (which take the lock for the row cache) are not held up by it.
+        texts = [index_text(c) for c in bundle.chunks]
+        vectors = self.embedder.embed_documents(texts) if texts else []
         with self._lock:
-            vectors = (
-                self.embedder.embed_documents([index_text(c) for c in bundle.chunks]) if bundle.chunks else []
-            )
             self._add_vectors(bundle.chunks, vectors)
             try:
                 self._db.execute("BEGIN IMMEDIATE")
