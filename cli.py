@@ -274,6 +274,27 @@ def remove(
     console.print(escape(f"已删除 {_label(target)}（{target.doc_id[:ID_LEN]}）"))
 
 
+@app.command("check")
+def check(
+    store: StoreOpt = DEFAULT_STORE,
+    repair: Annotated[
+        bool, typer.Option("--repair", help="Also remove vectors of no stored document.")
+    ] = False,
+) -> None:
+    """Do SQLite and the vector index agree? Exit code 1 when they still do not."""
+    qa = _open(store)
+    opened = qa.store.drift  # opening already re-embedded passages that had lost their vectors
+    now = qa.store.check(repair=repair)
+    console.print(
+        f"文件 {len(qa.documents())} 份；打开时补回向量 {opened.missing} 条；"
+        f"缺向量的段落 {now.missing} 条；无主向量 {now.orphans} 条"
+        + ("（已删除）" if repair and now.orphans else "")
+    )
+    left = qa.store.check() if repair else now
+    if left.missing or left.orphans:
+        raise typer.Exit(1)
+
+
 @app.command("eval")
 def evaluate(
     testset: Annotated[Path | None, typer.Option("--testset", help="JSONL or CSV test set.")] = None,

@@ -3,7 +3,8 @@
 Schema lives here and only here. Writes of one document are atomic: vectors are added first under the
 new doc_id, then one SQLite transaction swaps the rows, then stale vectors are removed. A crash in
 between leaves orphan vectors that no SQLite row points at; they are never returned (results are joined
-with SQLite) and are removed on the next open.
+with SQLite) and `budgetqa check --repair` removes them. Passages without a vector (a crash, a deleted
+chroma folder) are re-embedded from their stored text when the store is opened.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -73,6 +75,15 @@ CHROMA_MAX_BATCH = 5000
 DOC_CACHE_SIZE = 256  # (kind, doc_id) entries kept in memory
 
 
+@dataclass(frozen=True)
+class Drift:
+    """What `Store.check` found: passages without a vector, vectors of no stored document."""
+
+    missing: int
+    orphans: int
+    repaired: bool
+
+
 class Store:
     """SQLite table store + chroma chunk index in one folder."""
 
@@ -107,7 +118,7 @@ class Store:
             embedding_function=None,
             metadata={"hnsw:space": "cosine"},
         )
-        self._remove_orphan_vectors()
+        self.drift = self.check(repair=True, orphans=False)  # vectors lost (a deleted chroma folder) return
         self.revision = self._revision()
 
     # ----- lifecycle -------------------------------------------------------------------------------
@@ -129,16 +140,30 @@ class Store:
         row = self._db.execute("SELECT count(*) AS n, max(ingested_at) AS t FROM documents").fetchone()
         return f"{row['n']}:{row['t']}:{self._db.execute('SELECT total_changes()').fetchone()[0]}"
 
-    def _remove_orphan_vectors(self) -> None:
+    def check(self, repair: bool = False, orphans: bool = True) -> Drift:
+        """SQLite and the vector index agree? Passages without a vector (a crash between the two, a
+        deleted chroma folder) are re-embedded from their stored text when `repair`; vectors of no stored
+        document are removed when `repair` and `orphans`. Opening the store repairs missing vectors only:
+        another process may be between adding a document's vectors and committing its rows."""
         known = {r[0] for r in self._db.execute("SELECT doc_id FROM documents")}
         stored = self._collection.get(include=["metadatas"])
-        orphans = [
+        have = set(stored["ids"])
+        lost = [c for c in self._chunks(None) if c.chunk_id not in have]
+        stray = [
             i
             for i, m in zip(stored["ids"], stored["metadatas"] or [], strict=False)
             if m and m.get("doc_id") not in known
         ]
-        if orphans:
-            self._collection.delete(ids=orphans)
+        if repair and lost:
+            vectors = self.embedder.embed_documents([index_text(c) for c in lost])
+            with self._lock:
+                self._add_vectors(lost, vectors)
+        if repair and orphans and stray:
+            with self._lock:
+                self._collection.delete(ids=stray)
+        return Drift(
+            missing=len(lost), orphans=len(stray), repaired=repair and bool(lost or (orphans and stray))
+        )
 
     def close(self) -> None:
         self._db.close()
@@ -306,7 +331,7 @@ class Store:
 
     def delete(self, doc_id: str) -> None:
         """Remove one document: its rows (tables, cells, facts and chunks cascade) and its vectors.
-        Rows go first, so a crash in between leaves only orphan vectors, removed on the next open."""
+        Rows go first, so a crash in between leaves only orphan vectors (removed by check --repair)."""
         with self._lock:
             self._db.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,))
             self._collection.delete(where={"doc_id": doc_id})
