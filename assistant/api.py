@@ -14,6 +14,7 @@ from assistant.agent import Planner
 from assistant.audit import Finding
 from assistant.backends import build_embedder
 from assistant.errors import AssistantError
+from assistant.llm import LLMAnswerer
 from assistant.normalize_question import normalize_question
 from assistant.parse_report import FileReport, file_report
 from assistant.ports import Embedder
@@ -36,6 +37,12 @@ class Assistant:
         self.settings = settings
         self.retriever = Retriever(store, settings.retrieval)
         self.planner = Planner(store, self.retriever, settings)
+        # The optional language model (issue 12); None keeps the rule planner, which needs no model.
+        self.llm = (
+            LLMAnswerer(self.planner, self.retriever, store, settings)
+            if settings.llm.provider != "none"
+            else None
+        )
 
     @classmethod
     def open(
@@ -104,6 +111,8 @@ class Assistant:
         checked = normalize_question(question, self.settings)
         if checked.refusal is not None:
             return checked.refusal
+        if self.llm is not None:
+            return self.llm.answer(checked.text, history, doc_ids)
         return self.planner.answer(checked.text, history, doc_ids)
 
     # ----- views for people (the UI shows these; it computes nothing itself) -----------------------

@@ -11,13 +11,14 @@ import math
 import re
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import ConfigError
+from assistant.errors import ConfigError, LLMError
 from assistant.ports import Embedder
 from assistant.retrieval import Retriever
-from assistant.settings import EmbeddingSettings
+from assistant.settings import EmbeddingSettings, LLMSettings
 from assistant.toolkit import Toolkit
 
 _CJK_OR_WORD = re.compile(r"[\u4e00-\u9fff]|[A-Za-z]+|\d+(?:\.\d+)?")
@@ -149,6 +150,96 @@ def build_retriever(retriever: Retriever, doc_ids: list[str], k: int = 5) -> Any
             ]
 
     return HybridRetriever()
+
+
+@dataclass(frozen=True)
+class ChatTurn:
+    """One reply of a chat model: its text and the tools it asked for (name, args, call id)."""
+
+    text: str
+    tool_calls: tuple[tuple[str, Any, str], ...]
+
+
+class ChatClient:
+    """A LangChain chat model behind plain-dict messages, so no other module touches langchain.
+
+    Messages are OpenAI-style dicts (role system/user/assistant/tool); tools are OpenAI function
+    schemas. Every SDK failure (timeout, refused connection, HTTP error, bad JSON) becomes LLMError."""
+
+    def __init__(self, model: Any, name: str, per_call_timeout: bool = False) -> None:
+        self.model = model
+        self.name = name
+        # langchain-openai hands invoke(timeout=...) to the openai SDK as a per-request option; the
+        # ollama client takes its timeout only when it is built.
+        self._per_call_timeout = per_call_timeout
+
+    def __repr__(self) -> str:
+        return f"ChatClient({self.name!r})"
+
+    def turn(
+        self,
+        messages: Sequence[dict[str, Any]],
+        tools: Sequence[dict[str, Any]],
+        timeout: float | None = None,
+    ) -> ChatTurn:
+        """One model call. `timeout` (seconds) caps this call when the provider allows it."""
+        extra = {"timeout": timeout} if timeout is not None and self._per_call_timeout else {}
+        try:
+            bound = self.model.bind_tools(list(tools)) if tools else self.model
+            reply = bound.invoke(list(messages), **extra)
+        except Exception as exc:  # the SDK boundary: openai/httpx/ollama raise many unrelated types
+            raise LLMError(f"{type(exc).__name__}: {exc}", retryable=True) from exc
+        calls = tuple(
+            (str(c.get("name", "")), c.get("args"), str(c.get("id") or f"call_{i}"))
+            for i, c in enumerate(getattr(reply, "tool_calls", None) or [])
+        )
+        # A reply whose tool-call JSON did not parse lands in invalid_tool_calls: keep it as a call with
+        # unparseable arguments, so the caller answers it with a tool error instead of dropping it.
+        calls += tuple(
+            (str(c.get("name") or ""), c.get("args"), str(c.get("id") or f"bad_{i}"))
+            for i, c in enumerate(getattr(reply, "invalid_tool_calls", None) or [])
+        )
+        content = reply.content
+        if isinstance(content, list):
+            content = "".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in content)
+        return ChatTurn(text=str(content or ""), tool_calls=calls)
+
+
+def build_chat(settings: LLMSettings) -> ChatClient:
+    """The chat model named by settings.provider (openai-compatible or ollama).
+
+    Raises ConfigError (with a Chinese message a person can act on) when the provider cannot be built:
+    provider none, a missing model name, or the [ollama] extra not installed."""
+    if settings.provider == "none":
+        raise ConfigError("未配置语言模型（BUDGETQA_LLM__PROVIDER=none）。")
+    if not settings.model:
+        raise ConfigError("未设置语言模型名称：请设置 BUDGETQA_LLM__MODEL。")
+    if settings.provider == "openai-compatible":
+        from langchain_openai import ChatOpenAI  # lazy: the openai SDK costs ~1 s to import
+
+        model = ChatOpenAI(
+            model=settings.model,
+            base_url=settings.base_url or None,
+            # Local endpoints often want no key, but the SDK insists on one.
+            api_key=settings.api_key if settings.api_key.get_secret_value() else "EMPTY",
+            timeout=settings.timeout,
+            max_retries=0,  # a retry would double the time a person waits for the fallback
+            temperature=0,
+        )
+        return ChatClient(model, f"openai-compatible:{settings.model}", per_call_timeout=True)
+    try:
+        from langchain_ollama import ChatOllama  # lazy, and optional: pip install 'budgetqa[ollama]'
+    except ImportError as exc:
+        raise ConfigError(
+            "未安装 Ollama 支持：请运行 pip install 'budgetqa[ollama]'，或设置 BUDGETQA_LLM__PROVIDER=none。"
+        ) from exc
+    model = ChatOllama(
+        model=settings.model,
+        base_url=settings.base_url or None,
+        temperature=0,
+        client_kwargs={"timeout": settings.timeout},
+    )
+    return ChatClient(model, f"ollama:{settings.model}")
 
 
 def build_embedder(settings: EmbeddingSettings) -> Embedder:

@@ -67,13 +67,25 @@ class RetrievalSettings(BaseModel):
 
 
 class LLMSettings(BaseModel):
+    """The optional language model (大语言模型). `none` keeps the rule planner, which needs no model."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
-    provider: Literal["none", "openai"] = Field(
-        default="none", description="Optional LLM; none = rule planner."
+    provider: Literal["none", "openai-compatible", "ollama"] = Field(
+        default="none",
+        description="none = rule planner only; openai-compatible = any /v1/chat/completions endpoint; "
+        "ollama = a local Ollama server (needs the [ollama] extra).",
     )
     model: str = Field(default="", description="Model name for the provider.")
-    base_url: str = Field(default="", description="OpenAI-compatible endpoint.")
-    api_key: SecretStr = Field(default=SecretStr(""), description="Key for the endpoint.")
+    base_url: str = Field(default="", description="Endpoint, e.g. http://127.0.0.1:8000/v1 (empty: default).")
+    api_key: SecretStr = Field(
+        default=SecretStr(""), description="Key for the endpoint; never logged, shown or hashed."
+    )
+    timeout: float = Field(
+        default=30.0,
+        gt=0,
+        description="Seconds one answer may spend on the model before the planner answers.",
+    )
+    max_steps: int = Field(default=6, ge=1, description="Most model turns (tool rounds) per answer.")
 
 
 class Settings(BaseSettings):

@@ -206,3 +206,6 @@ class Answer(_Model):
     settings_hash: str = Field(
         default="", description="Hash of the index fingerprint and the lexicon versions that answered."
     )
+    mode: Literal["planner", "llm"] = Field(
+        default="planner", description="planner = the rule engine wrote the text; llm = a language model did."
+    )

@@ -9,6 +9,7 @@ import tomllib
 from functools import cache
 from pathlib import Path
 
+from assistant.llm_prompts import prompt_versions
 from assistant.settings import Settings
 
 LEXICON = Path(__file__).parent / "lexicon"
@@ -24,6 +25,15 @@ def versions() -> dict[str, int]:
 
 
 def answer_hash(settings: Settings) -> str:
-    """The index fingerprint and the lexicon versions, hashed: what decided an answer."""
-    payload = json.dumps({"index": settings.index_fingerprint(), "lexicon": versions()}, sort_keys=True)
+    """The index fingerprint and the lexicon versions, hashed: what decided an answer. With a language
+    model configured, also its provider, model name and the prompts' versions (never the API key); with
+    provider none the value is what it was before the LLM mode existed."""
+    data: dict[str, object] = {"index": settings.index_fingerprint(), "lexicon": versions()}
+    if settings.llm.provider != "none":
+        data["llm"] = {
+            "provider": settings.llm.provider,
+            "model": settings.llm.model,
+            "prompts": prompt_versions(),
+        }
+    payload = json.dumps(data, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()[:12]
