@@ -213,6 +213,40 @@ def asks_several(q: str) -> bool:
     return len(re.findall(r"(?<![多少了])多少|几[个辆家项人名台]", q)) >= 2
 
 
+_ENUM_LINE = re.compile(
+    r"^\s*(?:\d{1,2}\s*[.．、]|[（(]\s*[\d一二三四五六七八九十]+\s*[)）])\s*(.+?)\s*[；;。]?$"
+)
+_COUNT_ASK = re.compile(r"(?:一共|总共|共)?(?:有|包括)?(?:几|多少)[个家项所]")
+
+
+def counted_noun_asked(q: str) -> str | None:
+    """“二级预算单位有几个？” / “一共包括几个预算单位？” -> the noun counted (二级预算单位 / 预算单位)."""
+    m = _COUNT_ASK.search(q)
+    if not m:
+        return None
+    after = re.match(r"[\u4e00-\u9fff]{2,10}?(?=[？?，。]|$|纳入|吗)", q[m.end() :])
+    if after:
+        return after.group(0)
+    before = re.split(r"[的年，,。：:、\s]", q[: m.start()])[-1]
+    return before if len(before) >= 2 else None
+
+
+def listed_items(text: str) -> list[str]:
+    """The items of a list at the start of `text`: enumerated lines (1.… 2.… / （一）…) or one line of
+    items separated by 、 (the last joined by 和/及)."""
+    enumerated = []
+    for line in text.lstrip("\n").split("\n"):
+        m = _ENUM_LINE.match(line)
+        if not m:
+            break
+        enumerated.append(m.group(1))
+    if len(enumerated) >= 2:
+        return enumerated
+    first = re.split(r"[。；;\n]", text, maxsplit=1)[0]
+    parts = [p.strip() for p in re.split(r"、|和|及", first) if p.strip()]
+    return parts if len(parts) >= 2 and all(2 <= len(p) <= 30 for p in parts) else []
+
+
 def asked_year(q: str, doc: DocumentRecord) -> int:
     """The one year a question names (“2018年的公务接待费”), else the document's own year."""
     years = set(years_named(q)) | {int(y) for y in re.findall(r"(?:比|较|与|同|和)\s*(20\d{2})\s*年", q)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from assistant import calc
 from assistant.citations import cite_fact, cite_text, doc_label
@@ -18,8 +19,10 @@ from assistant.question import (
     asked_unit,
     asked_year,
     asks_operation,
+    counted_noun_asked,
     duty_asked,
     has_specific_word,
+    listed_items,
     main_target,
     operand_phrases,
     pair_coverage,
@@ -79,6 +82,9 @@ class TextSteps(Steps):
         facts = [f for f in facts if fact_year(f) == year or (fact_year(f) is None and year == doc.year)]
         ranked = rank_facts(q, facts, drop)
         if not ranked or ranked[0].coverage < 0.5 or not has_specific_word(q, ranked[0].fact.sentence, drop):
+            listed = self._listed_count(q, doc)
+            if listed:
+                return listed
             raise NoEvidence(f"{doc_label(doc)}中没有找到与问题对应的数字。")
         fact = ranked[0].fact
         unit = asked_unit(q)
@@ -88,6 +94,36 @@ class TextSteps(Steps):
         source = where(cite_fact(fact, doc))
         text = f"{doc_label(doc)}中写明：“{fact.sentence}”即{calc.fmt(value, shown)}。{source}"
         return self._answer(q, text, [doc], value, shown, None, [cite_fact(fact, doc)])
+
+    def _listed_count(self, q: str, doc: DocumentRecord) -> Answer | None:
+        """“二级预算单位有几个？” when the 说明 lists them instead of counting them (“…二级预算单位包括:
+        1.… 2.… 6.…”): the items of the list right after the noun and 包括/有/为, counted and shown."""
+        noun = counted_noun_asked(q)
+        if not noun:
+            return None
+        text = self.store.document_text(doc.doc_id)
+        for m in re.finditer(
+            rf"{re.escape(noun)}[^。\n]{{0,6}}?(?:包括|分别是|分别为|有|为)\s*[:：]\s*", text
+        ):
+            items = listed_items(text[m.end() :])
+            if len(items) < 2:
+                continue
+            chunk = next(
+                (
+                    c
+                    for c in self.store.chunks([doc.doc_id])
+                    if (c.provenance.char_start or 0) <= m.start() < (c.provenance.char_end or 0)
+                ),
+                None,
+            )
+            if chunk is None:
+                continue
+            quote = text[m.start() : m.end()] + "、".join(items)
+            answer = f"{doc_label(doc)}列出的{noun}有{len(items)}个：{'、'.join(items)}。"
+            return self._answer(
+                q, answer, [doc], Decimal(len(items)), "个", None, [cite_text(chunk, doc, quote)]
+            )
+        return None
 
     def _figure_calc(self, q: str, doc: DocumentRecord, drop: list[str]) -> Answer | None:
         """A difference or sum of amounts the 说明 states item by item (“驻京经费312万元，…接待中心运行费

@@ -180,3 +180,9 @@ def test_a_refusal_is_clean_sentences(corpus_qa: Assistant) -> None:
         text = corpus_qa.ask(q).text
         assert text.startswith("无法回答：") and "。；" not in text and "；；" not in text, text
         assert text.count("现有") <= 1, text  # the store's holdings are said once
+
+
+def test_a_count_of_a_listed_set(corpus_qa: Assistant) -> None:
+    # corpus 47 p8 lists “1.烟台市财政局 … 6.烟台市金融运行监测中心” (new-documents split 47-018)
+    answer = corpus_qa.ask("纳入烟台市财政局2026年部门预算的二级预算单位有几个？")
+    assert (answer.value, answer.unit) == (6, "个") and "烟台市金融运行监测中心" in answer.text

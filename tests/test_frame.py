@@ -10,7 +10,16 @@ import pytest
 
 from assistant.answer_checks import mismatch
 from assistant.columns import column_year, measure
-from assistant.question import SHARE, asked_year, asks_operation, duty_asked, operand_phrases, pair_coverage
+from assistant.question import (
+    SHARE,
+    asked_year,
+    asks_operation,
+    counted_noun_asked,
+    duty_asked,
+    listed_items,
+    operand_phrases,
+    pair_coverage,
+)
 from assistant.types import Answer
 
 DOC = SimpleNamespace(year=2026, department="长春市信访局")
@@ -113,3 +122,14 @@ def test_the_lexicon_versions_are_part_of_the_answer_hash(monkeypatch: pytest.Mo
     bumped = {**vocab.versions(), "frame": 999}
     monkeypatch.setattr(vocab, "versions", lambda: bumped)
     assert vocab.answer_hash(settings) != before
+
+
+def test_a_count_asked_of_a_list() -> None:
+    assert counted_noun_asked("纳入烟台市财政局2026年部门预算的二级预算单位有几个？") == "二级预算单位"
+    assert counted_noun_asked("部门预算一共包括几个预算单位？") == "预算单位"
+    assert listed_items("\n1.烟台市财政局\n2.烟台市财政集中支付中心\n第二部分") == [
+        "烟台市财政局",
+        "烟台市财政集中支付中心",
+    ]
+    assert listed_items("办公室、人事处和财务处。其他") == ["办公室", "人事处", "财务处"]
+    assert listed_items("本部门无下属单位。") == []
