@@ -7,7 +7,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 
+from assistant.columns import frame_lexicon
 from assistant.retrieval import Hit, tokenize
 from assistant.types import Fact
 
@@ -88,9 +90,18 @@ def keywords(question: str, drop: Sequence[str] = ()) -> list[str]:
 
 
 def _weight(words: Sequence[str], text: str) -> float:
-    """Share of the question's content (by characters) that the text carries."""
+    """Share of the question's content (by characters) that the text carries; a word is carried by any
+    of its synonyms (公务车 by 车辆, 处室 by 内设机构: frame.toml [synonyms])."""
     total = sum(len(w) for w in words) or 1
-    return sum(len(w) for w in words if w in text) / total
+    return sum(len(w) for w in words if any(x in text for x in _synonyms(w))) / total
+
+
+@cache
+def _synonyms(word: str) -> tuple[str, ...]:
+    for group in frame_lexicon()["synonyms"]["groups"]:
+        if word in group:
+            return tuple(group)
+    return (word,)
 
 
 COUNT_UNITS = frozenset("个家辆人项名台套次所")

@@ -254,7 +254,9 @@ def asked_year(q: str, doc: DocumentRecord) -> int:
 
 
 def older_year(q: str, doc: DocumentRecord) -> bool:
-    return any(int(y) < doc.year for y in re.findall(r"(20\d{2})\s*年", q))
+    """The question names a year before the document's (a date such as 截至2025年底 is not one)."""
+    named = years_named(q) + [int(y) for y in re.findall(r"(?:比|较|与|同|和)\s*(20\d{2})\s*年", q)]
+    return any(y < doc.year for y in named)
 
 
 def is_follow_up(q: str) -> bool:

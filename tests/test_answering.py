@@ -186,3 +186,9 @@ def test_a_count_of_a_listed_set(corpus_qa: Assistant) -> None:
     # corpus 47 p8 lists “1.烟台市财政局 … 6.烟台市金融运行监测中心” (new-documents split 47-018)
     answer = corpus_qa.ask("纳入烟台市财政局2026年部门预算的二级预算单位有几个？")
     assert (answer.value, answer.unit) == (6, "个") and "烟台市金融运行监测中心" in answer.text
+
+
+def test_a_count_asked_with_a_synonym(corpus_qa: Assistant) -> None:
+    # corpus 38 p40: “本单位共有车辆0辆” (new-documents split 38-017): 公务车 is carried by 车辆
+    answer = corpus_qa.ask("无锡市教育局本级有几辆公务车？")
+    assert (answer.value, answer.unit) == (0, "辆") and "车辆" in answer.citations[0].quote

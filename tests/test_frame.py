@@ -51,6 +51,13 @@ def test_share_wordings(q: str) -> None:
     assert SHARE.search(q) and asks_operation(q)
 
 
+def test_a_date_is_not_an_older_year() -> None:
+    from assistant.question import older_year
+
+    assert not older_year("截至2025年底一共有多少辆车？", DOC)
+    assert older_year("2025年三公经费预算数是多少？", DOC) and older_year("比2025年增加多少？", DOC)
+
+
 def test_asked_year_is_the_one_year_named_else_the_documents() -> None:
     assert asked_year("2025年三公经费预算数是多少？", DOC) == 2025
     assert asked_year("三公经费预算数是多少？", DOC) == 2026
