@@ -192,3 +192,9 @@ def test_a_count_asked_with_a_synonym(corpus_qa: Assistant) -> None:
     # corpus 38 p40: “本单位共有车辆0辆” (new-documents split 38-017): 公务车 is carried by 车辆
     answer = corpus_qa.ask("无锡市教育局本级有几辆公务车？")
     assert (answer.value, answer.unit) == (0, "辆") and "车辆" in answer.citations[0].quote
+
+
+def test_a_count_is_of_the_noun_right_after_it(corpus_qa: Assistant) -> None:
+    # corpus 05 p32: “本部门2个预算单位开展了…编报工作，编报绩效目标的项目50个” (own split 05-015)
+    answer = corpus_qa.ask("万里街道2024年编报绩效目标的项目有多少个？")
+    assert (answer.value, answer.unit) == (50, "个")
