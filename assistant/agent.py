@@ -134,7 +134,12 @@ class Planner(TextSteps, StatedSteps):
             if frame and (frame[0] == "measures" or not all(self._targets(p, doc) for p in frame[1])):
                 # “行政运行的决算比年初预算多多少”: one row's two measures, not two rows
                 raise NoEvidence("没有找到这项比较所需的两个数。")
-            a, b = (self._evidence(q, t, doc) for t in asked[:2])
+            operands = asked[:2]
+            if frame:  # each operand is the last thing its phrase names (“基本支出口径下，201…比…”)
+                named = [[t for t in self._targets(p, doc) if not t.qualifier] for p in frame[1]]
+                if all(named):
+                    operands = [next((t for t in ts if t.code), ts[-1]) for ts in named]
+            a, b = (self._evidence(q, t, doc) for t in operands)
             if a.citations[0].cell_id and a.citations[0].cell_id == b.citations[0].cell_id:
                 raise NoEvidence(f"两个数都只找到同一个数（{a.label}），无法相减。")
             return self._compose_calc(
@@ -172,6 +177,9 @@ class Planner(TextSteps, StatedSteps):
         key = strip_names(q, [doc])
         # "A占B的比例" / "A是B的百分之几": the part before the marker, the whole after it
         left, _, right = key.partition("占") if "占" in key else key.rpartition("是")
+        inside = re.search(r"在(?P<whole>[^，。？?]{2,30}?)(?:中|里|之中)$", left)
+        if inside:  # “A在B中占比多少”: the whole is named before 占
+            left, right = left[: inside.start()], inside.group("whole") + right
         cells = self.store.cells([doc.doc_id])
         part_targets = find_targets(left, cells)
         whole_targets = find_targets(right, cells)

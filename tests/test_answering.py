@@ -198,3 +198,12 @@ def test_a_count_is_of_the_noun_right_after_it(corpus_qa: Assistant) -> None:
     # corpus 05 p32: “本部门2个预算单位开展了…编报工作，编报绩效目标的项目50个” (own split 05-015)
     answer = corpus_qa.ask("万里街道2024年编报绩效目标的项目有多少个？")
     assert (answer.value, answer.unit) == (50, "个")
+
+
+def test_each_operand_is_what_its_phrase_names(corpus_qa: Assistant) -> None:
+    # gold 50 p11, 一般公共预算财政拨款支出决算表 / 本年支出/基本支出: 201 = 6527.43, 2014099 = 540.61
+    diff = corpus_qa.ask(
+        "国家信访局2024年度决算一般公共预算财政拨款支出决算表中，基本支出口径下，"
+        "201一般公共服务支出比其他信访事务支出多多少？"
+    )
+    assert diff.calculation == "6,527.43 − 540.61 = 5,986.82万元", diff.text
