@@ -1,13 +1,17 @@
 """BudgetQA web app (Gradio Blocks): layout and event wiring over the Assistant API, nothing more.
 
-Run: `python app.py [--store data/store] [--port 7860]` (or `make run`). Works offline: analytics off,
-system fonts only, nothing fetched from the internet. Everything a person reads is Chinese; status marks
-are text (【成功】), not emoji, which the CJK fonts installed here lack.
+Run: `python app.py [--store data/store] [--port 7860] [--host 127.0.0.1] [--auth user:password]`
+(or `make run`). It listens on 127.0.0.1 only unless another address is given (`--host`, BUDGETQA_HOST),
+serves no file of the store or of this folder, caps uploads at BUDGETQA_INGEST__MAX_FILE_MB, checks each
+upload's content against its extension, and with BUDGETQA_READ_ONLY=true offers no upload at all.
+Works offline: analytics off, system fonts only, nothing fetched from the internet. Everything a person
+reads is Chinese; status marks are text (【成功】), not emoji, which the CJK fonts installed here lack.
 """
 
 from __future__ import annotations
 
 import argparse
+import codecs
 import functools
 import hashlib
 import logging
@@ -15,7 +19,9 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Callable
+import unicodedata
+import zipfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -25,11 +31,14 @@ import gradio as gr
 import pandas as pd
 
 from assistant import Answer, Assistant, AssistantError
+from assistant.settings import Settings
 from assistant.types import FileResult
 from assistant.views import Series, answer_markdown, citation_label, docs_label
 
 log = logging.getLogger("budgetqa.app")
-SAMPLES = Path(__file__).parent / "data" / "samples"
+ROOT = Path(__file__).resolve().parent
+SAMPLES = ROOT / "data" / "samples"
+MB = 1024 * 1024
 ALL = "__all__"
 PLOTS = 8  # chart slots: 4 charts of one document + one per year-over-year figure
 CSS = """
@@ -70,6 +79,21 @@ _RAW_DETAIL = re.compile(
     r"[^（）()\u3400-\u9fff]*[)）]"
 )
 _UNSAFE = re.compile(r"[^\w.\-]+")
+READ_ONLY = "本站为只读部署，不能导入或删除文件。"
+# What an upload must hold, by extension: checked on the bytes, before the file is kept or ingested.
+UPLOAD_KINDS = {
+    ".pdf": "PDF",
+    ".txt": "文本",
+    ".html": "HTML",
+    ".htm": "HTML",
+    ".xlsx": "Excel（.xlsx）",
+    ".xls": "Excel（.xls）",
+    ".docx": "Word（.docx）",
+}
+_ZIP_PART = {".xlsx": "xl/", ".docx": "word/"}  # the folder of an OOXML package's main part
+_OLE2 = bytes.fromhex("d0cf11e0a1b11ae1")
+_ZIP = b"PK\x03\x04"
+_SNIFF = 256 * 1024  # bytes of a text upload decoded to tell it from a binary file
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -103,6 +127,53 @@ def _readable(message: str, fallback: str) -> str:
 def is_foreign(question: str) -> bool:
     """A question with Latin letters and no Chinese character (an English question)."""
     return not _CJK.search(question) and bool(re.search(r"[A-Za-z]", question))
+
+
+def _is_text(head: bytes) -> bool:
+    """The first bytes of a file decode as text (UTF-8, UTF-16 with a BOM, GB18030) and hold no NUL
+    byte, almost no control characters and no PDF, zip or OLE2 signature."""
+    if head.lstrip()[:5] == b"%PDF-" or head[:4] == _ZIP or head[:8] == _OLE2:
+        return False
+    encodings = ["utf-16"] if head[:2] in {b"\xff\xfe", b"\xfe\xff"} else ["utf-8-sig", "gb18030"]
+    if encodings != ["utf-16"] and b"\x00" in head:
+        return False
+    for encoding in encodings:
+        try:
+            text = codecs.getincrementaldecoder(encoding)().decode(head, final=False)
+        except UnicodeDecodeError:
+            continue
+        controls = sum(1 for c in text if unicodedata.category(c) == "Cc" and c not in "\t\n\r\f\v")
+        return controls <= len(text) // 100
+    return False
+
+
+def content_problem(path: Path, name: str | None = None) -> str | None:
+    """Why an uploaded file is refused before it is read (a Chinese sentence), or None when its content
+    is what its extension says: a PDF starts with %PDF, .xlsx/.docx are zip packages of a workbook/document,
+    .xls is an OLE2 file, .txt/.html decode as text. A file renamed to another type is refused."""
+    suffix = Path(name or path.name).suffix.lower()
+    if suffix not in UPLOAD_KINDS:
+        return (
+            f"不支持的文件类型 {suffix or '（无扩展名）'}，"
+            "请上传 PDF、TXT、HTML、Excel（.xlsx/.xls）或 Word（.docx）文件"
+        )
+    with path.open("rb") as f:
+        head = f.read(_SNIFF)
+    if suffix == ".pdf":
+        ok = head.lstrip()[:5] == b"%PDF-"
+    elif suffix == ".xls":
+        ok = head[:8] == _OLE2
+    elif suffix in _ZIP_PART:
+        try:
+            with zipfile.ZipFile(path) as package:
+                ok = any(n.startswith(_ZIP_PART[suffix]) for n in package.namelist())
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+            ok = False
+    else:
+        ok = _is_text(head)
+    if ok:
+        return None
+    return f"文件内容不是{UPLOAD_KINDS[suffix]}文件，与扩展名 {suffix} 不符（可能改过扩展名），未导入"
 
 
 def keep_upload(src: Path, folder: Path) -> Path:
@@ -155,8 +226,9 @@ def plot_update(series: Series) -> dict[str, Any]:
 class Handlers:
     """The app's event handlers over one Assistant; plain methods, callable in tests without a server."""
 
-    def __init__(self, qa: Assistant, downloads: Path | None = None) -> None:
+    def __init__(self, qa: Assistant, downloads: Path | None = None, read_only: bool | None = None) -> None:
         self.qa = qa
+        self.read_only = qa.settings.read_only if read_only is None else read_only
         self.downloads = downloads or Path(tempfile.mkdtemp(prefix="budgetqa-"))
         self.uploads = qa.settings.paths.store / "uploads"
 
@@ -261,10 +333,23 @@ class Handlers:
         doc_id: str | None = ALL,
         progress: gr.Progress = gr.Progress(),  # noqa: B008  (Gradio injects a tracker for this default)
     ) -> tuple:
-        """Keep each uploaded file in the store, ingest it, report per file in Chinese, refresh the list."""
+        """Check each uploaded file's content against its extension, keep the good ones in the store,
+        ingest them, report per file in Chinese, refresh the list. Refused outright when read-only."""
+        if self.read_only:  # no upload control is shown then; this guards a direct call of the endpoint
+            log.warning("upload refused: read-only")
+            return READ_ONLY, gr.skip()
         if not files:
             return "请先选择要导入的文件。", gr.skip()
         given = [Path(f if isinstance(f, str) else f.name) for f in files]
+        refused = [(p, why) for p in given if (why := content_problem(p))]
+        for p, why in refused:
+            log.info("upload %s refused: %s", p.name, why)
+        refused_lines = [
+            f"- {OUTCOMES['failed'][0]}{OUTCOMES['failed'][1]}：**{p.name}**　{why}" for p, why in refused
+        ]
+        given = [p for p in given if p not in dict(refused)]
+        if not given:
+            return "\n".join(refused_lines), self.refresh_docs(doc_id)
         progress(0, desc="正在保存上传的文件")
         kept = [keep_upload(p, self.uploads) for p in given]
         names = {str(k): g.name for k, g in zip(kept, given, strict=True)}
@@ -284,11 +369,12 @@ class Handlers:
                 Path(r.path).unlink(missing_ok=True)
                 log.info("upload %s: %s %s", names.get(r.path, r.path), r.status, r.message)
         lines = [outcome_line(r, names.get(r.path, Path(r.path).name)) for r in result.files]
-        return "\n".join(lines), self.refresh_docs(doc_id)
+        return "\n".join(refused_lines + lines), self.refresh_docs(doc_id)
 
 
-def build_app(qa: Assistant) -> gr.Blocks:
-    h = Handlers(qa)
+def build_app(qa: Assistant, read_only: bool | None = None) -> gr.Blocks:
+    """The page. Read-only (default: qa.settings.read_only): no 导入文件 tab and no upload event at all."""
+    h = Handlers(qa, read_only=read_only)
     with gr.Blocks(title="BudgetQA 预算公开问答") as demo:
         gr.Markdown(
             "## BudgetQA 预算公开问答\n对部门预算、决算公开文件提问：每个数字都注明出处"
@@ -328,15 +414,16 @@ def build_app(qa: Assistant) -> gr.Blocks:
             with gr.Tab("图表", id="charts"):
                 charts_hint = gr.Markdown(PICK_DOC_CHARTS, elem_id="charts-hint")
                 plots = [gr.BarPlot(visible=False, height=360, show_label=False) for _ in range(PLOTS)]
-            with gr.Tab("导入文件", id="upload"):
-                files = gr.File(
-                    file_count="multiple",
-                    file_types=[".pdf", ".txt", ".html", ".htm", ".xlsx", ".xls", ".docx"],
-                    label="上传 PDF / TXT / HTML",
-                    elem_id="upload-files",
-                )
-                ingest_btn = gr.Button("导入", variant="primary", elem_id="ingest")
-                status = gr.Markdown(elem_id="ingest-status")
+            if not h.read_only:
+                with gr.Tab("导入文件", id="upload"):
+                    files = gr.File(
+                        file_count="multiple",
+                        file_types=list(UPLOAD_KINDS),
+                        label="上传 PDF / TXT / HTML",
+                        elem_id="upload-files",
+                    )
+                    ingest_btn = gr.Button("导入", variant="primary", elem_id="ingest")
+                    status = gr.Markdown(elem_id="ingest-status")
 
         private: dict[str, Any] = {"api_visibility": "private"}
         chat_io = ([box, chatbot, history, doc], [chatbot, history, box, sources, source_view, hint])
@@ -351,7 +438,8 @@ def build_app(qa: Assistant) -> gr.Blocks:
         table_pick.change(h.show_table, table_pick, table_view, **private)
         csv_btn.click(lambda t: h.export(t, "csv"), table_pick, download, **private)
         xlsx_btn.click(lambda t: h.export(t, "xlsx"), table_pick, download, **private)
-        ingest_btn.click(h.upload, [files, doc], [status, doc], concurrency_limit=1, **private)
+        if not h.read_only:
+            ingest_btn.click(h.upload, [files, doc], [status, doc], concurrency_limit=1, **private)
         demo.load(h.refresh_docs, doc, doc, **private)
         # A JSON endpoint for programs: Client(url).predict(question, doc_id, api_name="/ask")
         hidden_q = gr.Textbox(visible=False, label="问题")
@@ -361,20 +449,77 @@ def build_app(qa: Assistant) -> gr.Blocks:
     return demo
 
 
-def main() -> None:
+def parse_auth(text: str) -> list[tuple[str, str]] | None:
+    """'user:password[,user2:password2]' -> Gradio's auth list; empty -> None (no login)."""
+    pairs = [item.strip() for item in text.split(",") if item.strip()]
+    if not pairs:
+        return None
+    if any(":" not in p or not p.split(":", 1)[0] or not p.split(":", 1)[1] for p in pairs):
+        raise SystemExit("--auth / BUDGETQA_AUTH 的格式应为 用户名:密码（多个用逗号分隔）")
+    return [(p.split(":", 1)[0], p.split(":", 1)[1]) for p in pairs]
+
+
+def launch_options(
+    settings: Settings, port: int, host: str | None = None, auth: str | None = None
+) -> dict[str, Any]:
+    """The keyword arguments of demo.launch, from the settings and the command line (which wins).
+
+    - server_name: 127.0.0.1 unless an address is given (--host, BUDGETQA_HOST).
+    - allowed_paths: none; blocked_paths: the store (budgetqa.sqlite, chroma/, uploads/) and this folder
+      (.env, data/), plus GRADIO_BLOCKED_PATHS; blocked paths win over everything Gradio serves.
+    - max_file_size: BUDGETQA_INGEST__MAX_FILE_MB, so Gradio refuses a larger upload before it is saved;
+      0 when read-only, so no upload reaches the server's disk at all.
+    """
+    extra = [p.strip() for p in os.environ.get("GRADIO_BLOCKED_PATHS", "").split(",") if p.strip()]
+    blocked = [str(settings.paths.store.resolve()), str(ROOT), *extra]
+    return {
+        "server_name": host or settings.host,
+        "server_port": port,
+        "share": False,
+        "auth": parse_auth(auth if auth is not None else settings.auth.get_secret_value()),
+        "allowed_paths": [],
+        "blocked_paths": list(dict.fromkeys(blocked)),
+        "max_file_size": 0 if settings.read_only else int(settings.ingest.max_file_mb * MB),
+        "enable_monitoring": False,
+        "theme": THEME,
+        "css": CSS,
+    }
+
+
+def is_loopback(host: str) -> bool:
+    return host in {"localhost", "::1"} or host.startswith("127.")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="BudgetQA web app")
     parser.add_argument("--store", default=os.environ.get("BUDGETQA_STORE", "data/store"))
     parser.add_argument("--port", type=int, default=int(os.environ.get("BUDGETQA_PORT", "7860")))
-    parser.add_argument("--host", default="127.0.0.1")
-    args = parser.parse_args()
+    parser.add_argument(
+        "--host",
+        default=None,
+        help="listen address (default BUDGETQA_HOST, else 127.0.0.1: this machine only)",
+    )
+    parser.add_argument(
+        "--auth",
+        default=None,
+        help="user:password asked at login (default BUDGETQA_AUTH; the variable keeps it out of `ps`)",
+    )
+    args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO)
-    qa = Assistant.open(args.store)
-    if not qa.documents() and SAMPLES.is_dir():
+    qa = Assistant.open(args.store, settings=Settings())
+    if qa.settings.read_only:
+        log.info("read-only: no upload")
+    elif not qa.documents() and SAMPLES.is_dir():
         qa.ingest([SAMPLES])
     qa.warm_up()
+    options = launch_options(qa.settings, args.port, args.host, args.auth)
+    if not is_loopback(options["server_name"]) and not options["auth"]:
+        log.warning(
+            "listening on %s without --auth: anyone who reaches it can use the app", options["server_name"]
+        )
     demo = build_app(qa)
     demo.queue(default_concurrency_limit=4)
-    demo.launch(server_name=args.host, server_port=args.port, share=False, theme=THEME, css=CSS)
+    demo.launch(**options)
 
 
 if __name__ == "__main__":

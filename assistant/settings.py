@@ -103,6 +103,18 @@ class Settings(BaseSettings):
     question: QuestionSettings = Field(
         default_factory=QuestionSettings, description="What a question may be before it is read."
     )
+    host: str = Field(
+        default="127.0.0.1",
+        description="Address the web app listens on: this machine only by default; 0.0.0.0 = all interfaces.",
+    )
+    read_only: bool = Field(
+        default=False,
+        description="Web app without upload (for a public deployment): questions and tables only.",
+    )
+    auth: SecretStr = Field(
+        default=SecretStr(""),
+        description="'user:password' the web app asks for (several separated by commas); empty: no login.",
+    )
 
     def index_fingerprint(self) -> str:
         """Hash of what decides the stored vectors: embedding model, chunking, parser version."""
