@@ -107,9 +107,7 @@ def _synonyms(word: str) -> tuple[str, ...]:
 COUNT_UNITS = frozenset("个家辆人项名台套次所")
 # Where the noun after a count ends: punctuation, a conjunction, or the verb of its clause
 # (“2个预算单位开展了…编报工作”: the noun is 预算单位, not the whole clause; words in frame.toml).
-_NOUN_END = re.compile(
-    r"[，。；;、,（(）)]|" + "|".join(map(re.escape, frame_lexicon()["count_noun_ends"]))
-)
+_NOUN_END = re.compile(r"[，。；;、,（(）)]|" + "|".join(map(re.escape, frame_lexicon()["count_noun_ends"])))
 
 
 def counted_noun(fact: Fact) -> str:

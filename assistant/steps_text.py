@@ -95,6 +95,17 @@ class TextSteps(Steps):
         text = f"{doc_label(doc)}中写明：“{fact.sentence}”即{calc.fmt(value, shown)}。{source}"
         return self._answer(q, text, [doc], value, shown, None, [cite_fact(fact, doc)])
 
+    def _chunk_at(self, doc: DocumentRecord, pos: int) -> Chunk | None:
+        """The passage holding character `pos` of the document's narrative."""
+        return next(
+            (
+                c
+                for c in self.store.chunks([doc.doc_id])
+                if (c.provenance.char_start or 0) <= pos < (c.provenance.char_end or 0)
+            ),
+            None,
+        )
+
     def _listed_count(self, q: str, doc: DocumentRecord) -> Answer | None:
         """“二级预算单位有几个？” when the 说明 lists them instead of counting them (“…二级预算单位包括:
         1.… 2.… 6.…”): the items of the list right after the noun and 包括/有/为, counted and shown."""
@@ -108,14 +119,7 @@ class TextSteps(Steps):
             items = listed_items(text[m.end() :])
             if len(items) < 2:
                 continue
-            chunk = next(
-                (
-                    c
-                    for c in self.store.chunks([doc.doc_id])
-                    if (c.provenance.char_start or 0) <= m.start() < (c.provenance.char_end or 0)
-                ),
-                None,
-            )
+            chunk = self._chunk_at(doc, m.start())
             if chunk is None:
                 continue
             quote = text[m.start() : m.end()] + "、".join(items)
@@ -258,14 +262,7 @@ class TextSteps(Steps):
         for term in terms:
             m = re.search(rf"“?{re.escape(term.strip('“”'))}”?\s*[：:]\s*(?:是|指)?[^\n]*", text)
             if m:
-                chunk = next(
-                    (
-                        c
-                        for c in self.store.chunks([doc.doc_id])
-                        if (c.provenance.char_start or 0) <= m.start() < (c.provenance.char_end or 0)
-                    ),
-                    None,
-                )
+                chunk = self._chunk_at(doc, m.start())
                 if chunk is None:
                     continue
                 quote = m.group(0)[:400]
