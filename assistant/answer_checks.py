@@ -9,16 +9,15 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from assistant.calc import fmt
-from assistant.narrative import COUNT_UNITS, expected_units
+from assistant.narrative import COUNT_UNITS, MONEY, expected_units
 from assistant.question import CHANGE, asked_unit, asks_operation, asks_several, older_year
 from assistant.types import Answer, DocumentRecord
 
 _OTHER_YEAR = re.compile(r"(?:比|较|与|和|同)(?:上年|去年|上一年|20\d{2}\s*年)")
-_MONEY = {"元", "千元", "万元", "亿元"}
 
 
 def _family(unit: str | None) -> str:
-    if unit in _MONEY:
+    if unit in MONEY:
         return "金额"
     if unit == "%":
         return "比例"

@@ -11,6 +11,7 @@ from functools import cache
 
 from assistant.columns import frame_lexicon
 from assistant.retrieval import Hit, tokenize
+from assistant.textnorm import UNIT_FACTORS
 from assistant.types import Fact
 
 _UNIT_CUES = [
@@ -25,7 +26,7 @@ _QUESTION_WORDS = re.compile(
     r"是多少|有多少|多少|有几|几个|几辆|几家|几项|几人|哪些|哪个|什么|是否|截至|截止|分别|大约|约为|一共|总共|共有|是谁|"
     r"根据|按照|据此|推算|与上年相比|相比|比上年|上年|增加|减少|增长|下降|变化|(?<=\d)[辆个家人项名]|[？?。，,、：:（）()“”\"]"
 )
-_MONEY = {"元", "千元", "万元", "亿元"}
+MONEY = frozenset(UNIT_FACTORS)  # 元 千元 万元 亿元 …
 _CHANGE = re.compile(
     r"(?:比|与|较)(?P<base>上年|上一年|去年|20\d{2}\s*年度?)[^，。；;]{0,16}?(?:相比)?[，,]?\s*"
     r"[^，。；;]{0,16}?(?P<dir>增加|减少|下降|增长|降低|减|增)(?:了)?\s*"
@@ -39,15 +40,20 @@ GLUED = re.compile(r"\d\.\d{2}\d+\.\d{2}|\d\.\d{2}年|\d\.\d{2}万\d|[；;，,�
 
 # Years that are not the year a figure is for: a date (截至2024年底, 截至2025年8月31日) and the base of
 # a comparison (比2025年增加).
+_COMPARED = re.compile(r"(?:比|较|与|同|和)\s*(20\d{2})\s*年度?")
 NOT_THE_YEAR = re.compile(
-    r"(?:截至|截止|至)\s*20\d{2}\s*年(?:底|末|\d{1,2}\s*月(?:\d{1,2}\s*日)?)?"
-    r"|(?:比|较|与|同|和)\s*20\d{2}\s*年度?"
+    r"(?:截至|截止|至)\s*20\d{2}\s*年(?:底|末|\d{1,2}\s*月(?:\d{1,2}\s*日)?)?|" + _COMPARED.pattern
 )
 
 
 def years_named(text: str) -> list[int]:
     """The fiscal years a text names, in order, without dates and comparison bases."""
     return [int(y) for y in re.findall(r"(20\d{2})\s*年", NOT_THE_YEAR.sub(" ", text))]
+
+
+def years_compared(text: str) -> list[int]:
+    """The years a text compares with (比2025年 -> 2025)."""
+    return [int(y) for y in _COMPARED.findall(text)]
 
 
 def fact_year(fact: Fact) -> int | None:
@@ -69,7 +75,7 @@ def expected_units(question: str) -> set[str]:
     for pattern, units in _UNIT_CUES:
         if pattern.search(question):
             return units
-    return _MONEY
+    return set(MONEY)
 
 
 @dataclass(frozen=True)

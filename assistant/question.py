@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from assistant.columns import frame_lexicon
 from assistant.lookup import Target, question_key
-from assistant.narrative import keywords, years_named
+from assistant.narrative import keywords, years_compared, years_named
 from assistant.orgs import aliases
 from assistant.types import Answer, DocumentRecord
 
@@ -249,13 +249,13 @@ def listed_items(text: str) -> list[str]:
 
 def asked_year(q: str, doc: DocumentRecord) -> int:
     """The one year a question names (“2018年的公务接待费”), else the document's own year."""
-    years = set(years_named(q)) | {int(y) for y in re.findall(r"(?:比|较|与|同|和)\s*(20\d{2})\s*年", q)}
+    years = set(years_named(q)) | set(years_compared(q))
     return years.pop() if len(years) == 1 else doc.year
 
 
 def older_year(q: str, doc: DocumentRecord) -> bool:
     """The question names a year before the document's (a date such as 截至2025年底 is not one)."""
-    named = years_named(q) + [int(y) for y in re.findall(r"(?:比|较|与|同|和)\s*(20\d{2})\s*年", q)]
+    named = years_named(q) + years_compared(q)
     return any(y < doc.year for y in named)
 
 

@@ -240,15 +240,16 @@ class TextSteps(Steps):
         ]
         if not chunks:
             return None
-        best: tuple[float, str, Chunk] | None = None
-        for chunk in chunks:
-            for clause in re.split(r"[；;。\n]", self._section_text(chunk, limit=4000)):
-                score = pair_coverage(what, clause)
-                if best is None or score > best[0]:
-                    best = (score, clause.strip(), chunk)
-        if best is None or best[0] < DUTY_COVERAGE:
+        # the section, read once: from its first passage to the end of its last
+        start = min(c.provenance.char_start or 0 for c in chunks)
+        end = max(c.provenance.char_end or 0 for c in chunks)
+        section = self.store.document_text(doc.doc_id)[start:end]
+        clauses = [(m.start() + start, m.group().strip()) for m in re.finditer(r"[^；;。\n]+", section)]
+        scored = [(pair_coverage(what, clause), pos, clause) for pos, clause in clauses]
+        score, pos, clause = max(scored, key=lambda x: x[0], default=(0.0, start, ""))
+        chunk = self._chunk_at(doc, pos)
+        if score < DUTY_COVERAGE or chunk is None:
             raise NoEvidence(f"{doc_label(doc)}的主要职能部分没有写到“{what}”。")
-        _, clause, chunk = best
         text = f"是。据{doc_label(doc)}的主要职能：“{clause}”"
         return self._answer(q, text, [doc], None, None, None, [cite_text(chunk, doc, clause)])
 
