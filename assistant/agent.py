@@ -28,6 +28,7 @@ from assistant.question import (
     TEXT,
     WHY,
     asked_unit,
+    asks_several,
     asks_signed,
     doc_words,
     expand_follow_up,
@@ -115,6 +116,9 @@ class Planner(TextSteps, StatedSteps):
         if len(docs) > 1:
             return self._per_document(q, docs)
         doc = docs[0]
+        several = self._several(q, doc, drop) if asks_several(q) else None
+        if several:
+            return several
         if (
             older_year(q, doc)
             or re.search(r"推算|据此|上年(?!结转|结余)|去年|上一年", q)

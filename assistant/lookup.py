@@ -56,43 +56,63 @@ PARTS: dict[str, tuple[tuple[str, ...], ...]] = {
         ("公务用车购置及运行费", "公务用车购置费+公务用车运行费"),
     ),
 }
+
+
+def _measure_only(col: str) -> bool:
+    """A column headed only by a measure (预算数, 2026年决算数): its table lists the items down the rows."""
+    return not last_level(col)
+
+
+def _three_item(test: Callable[[str], bool]) -> Pred:
+    """A 三公 item is a column of a table with a row per measure, or a row of a table with a column per
+    measure (福州's 1、因公出国（境）费用 | 预算数); the same words name it either way."""
+    return lambda r, c: test(c) or (_measure_only(c) and bool(r) and test(r))
+
+
 _SPEND_TABLES = ("expenditure", "general_budget_expenditure", "fiscal_expenditure", "income_expense_summary")
 CONCEPTS: list[Concept] = [
     _c(
         "公务用车购置及运行费",
         r"公务用车购置及运行(?:维护)?费|车辆购置及运行|公车购置及运(?:行|维)",
         ("three_public",),
-        lambda r, c: "公务用车购置及运行" in c and last_level(c) in {"小计", "公务用车购置及运行费", "合计"},
+        _three_item(
+            lambda c: "公务用车购置及运行" in c and last_level(c) in {"小计", "公务用车购置及运行费", "合计"}
+        ),
     ),
     _c(
         "公务用车购置费",
         r"公务用车购置费|车辆购置费|购置费|购车|买车|购置公务用车",
         ("three_public",),
-        lambda r, c: "购置费" in last_level(c) and "运行" not in last_level(c),
+        _three_item(lambda c: "购置费" in last_level(c) and "运行" not in last_level(c)),
     ),
     _c(
         "公务用车运行费",
         r"公务用车运行(?:维护)?费|车费|车辆运行|运行维护费|用车运行",
         ("three_public",),
-        lambda r, c: (
-            ("运行费" in last_level(c) or "运行维护费" in last_level(c)) and "购置" not in last_level(c)
+        _three_item(
+            lambda c: (
+                ("运行费" in last_level(c) or "运行维护费" in last_level(c)) and "购置" not in last_level(c)
+            )
         ),
     ),
     _c(
         "因公出国（境）费",
         r"因公出国|出国[(（]?境?[)）]?(?:经)?费|出国经费",
         ("three_public",),
-        lambda r, c: "因公出国" in c,
+        _three_item(lambda c: "因公出国" in c),
     ),
-    _c("公务接待费", r"公务接待", ("three_public",), lambda r, c: "公务接待" in c),
+    _c("公务接待费", r"公务接待", ("three_public",), _three_item(lambda c: "公务接待" in c)),
     _c(
         "“三公”经费",
         r"三公",
         ("three_public",),
         lambda r, c: (
-            last_level(c) in {"合计", "小计", "总计"}
-            and not any(w in c for w in _THREE_PUBLIC_OTHER)
-            and (total_row(r) or "三公" in r or r in MEASURES)
+            (
+                last_level(c) in {"合计", "小计", "总计"}
+                and not any(w in c for w in _THREE_PUBLIC_OTHER)
+                and (total_row(r) or "三公" in r or r in MEASURES)
+            )
+            or (_measure_only(c) and bool(r) and total_row(r))  # items down the rows: the 合计 row
         ),
     ),
     _c(
@@ -342,6 +362,9 @@ def select_cells(
     else:
         hits = [c for c in cells if _row_key(c.row_label) == target.row_key]
     hits = [c for c in hits if _plausible(c)]
+    lexicon = frame_lexicon()
+    if not any(w in question for w in lexicon["change_words"]):  # an amount, not how it changed
+        hits = [c for c in hits if not any(w in c.col_label for w in lexicon["change_columns"])]
     if not hits:
         return []
     best_table = min(
@@ -399,28 +422,31 @@ def _adding_up(name: str, hits: list[TableCell], table_cells: list[TableCell]) -
     """The candidate totals that equal the sum of their items in the same row (empty when none do)."""
     by_name = {c.name: c for c in CONCEPTS}
 
-    def item(alternatives: tuple[str, ...], row: tuple[int, str], kind: str | None) -> Decimal | None:
+    def line(c: TableCell) -> tuple[object, ...]:  # items share the total's row, or its column
+        return (c.col,) if _measure_only(label_key(c.col_label)) else (c.row, c.side)
+
+    def item(alternatives: tuple[str, ...], total_cell: TableCell) -> Decimal | None:
         for alt in alternatives:
             total = Decimal(0)
             for part in alt.split("+"):
                 found = [
                     c
                     for c in table_cells
-                    if (c.row, c.side) == row
-                    and c.value is not None
-                    and cell_measure(c) == kind
+                    if line(c) == line(total_cell)
+                    and (c.value is not None or not squash(c.raw))  # a blank item is none of it
+                    and cell_measure(c) == cell_measure(total_cell)
                     and by_name[part].match(label_key(c.row_label), label_key(c.col_label))
                 ]
                 if not found:
                     break
-                total += found[0].value  # type: ignore[operator]
+                total += found[0].value or Decimal(0)
             else:
                 return total
         return None
 
     out = []
     for c in hits:
-        parts = [item(alts, (c.row, c.side), cell_measure(c)) for alts in PARTS[name]]
+        parts = [item(alts, c) for alts in PARTS[name]]
         if all(p is not None for p in parts) and c.value is not None:
             # printed totals may differ from the sum of printed items by rounding: one unit of the
             # last printed digit per item (46.21 = 4.69 + 0.90 + 40.61 in a 决算 三公 table)

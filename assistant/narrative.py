@@ -95,15 +95,15 @@ def keywords(question: str, drop: Sequence[str] = ()) -> list[str]:
     return list(dict.fromkeys(tokenize(q)))
 
 
-def _weight(words: Sequence[str], text: str) -> float:
+def coverage(words: Sequence[str], text: str) -> float:
     """Share of the question's content (by characters) that the text carries; a word is carried by any
     of its synonyms (公务车 by 车辆, 处室 by 内设机构: frame.toml [synonyms])."""
     total = sum(len(w) for w in words) or 1
-    return sum(len(w) for w in words if any(x in text for x in _synonyms(w))) / total
+    return sum(len(w) for w in words if any(x in text for x in synonyms(w))) / total
 
 
 @cache
-def _synonyms(word: str) -> tuple[str, ...]:
+def synonyms(word: str) -> tuple[str, ...]:
     for group in frame_lexicon()["synonyms"]["groups"]:
         if word in group:
             return tuple(group)
@@ -114,6 +114,11 @@ COUNT_UNITS = frozenset("个家辆人项名台套次所")
 # Where the noun after a count ends: punctuation, a conjunction, or the verb of its clause
 # (“2个预算单位开展了…编报工作”: the noun is 预算单位, not the whole clause; words in frame.toml).
 _NOUN_END = re.compile(r"[，。；;、,（(）)]|" + "|".join(map(re.escape, frame_lexicon()["count_noun_ends"])))
+
+
+def states_change(fact: Fact) -> bool:
+    """“人员经费支出增加335.94万元”: the figure is a change from last year, not the amount itself."""
+    return any(w in fact.subject[-6:] for w in frame_lexicon()["change_words"])
 
 
 def counted_noun(fact: Fact) -> str:
@@ -133,13 +138,13 @@ def rank_facts(question: str, facts: Sequence[Fact], drop: Sequence[str] = ()) -
     for f in facts:
         if f.unit not in units:
             continue
-        coverage = _weight(words, f.sentence)
-        if not coverage:
+        share = coverage(words, f.sentence)
+        if not share:
             continue
-        score = 2 * _weight(words, f.subject) + coverage - 1e-7 * (f.provenance.char_start or 0)
+        score = 2 * coverage(words, f.subject) + share - 1e-7 * (f.provenance.char_start or 0)
         if f.unit in COUNT_UNITS:  # "6个处室及3个下属单位": a count's noun follows it
-            score += 2 * _weight(words, counted_noun(f))
-        out.append(ScoredFact(f, score, coverage))
+            score += 2 * coverage(words, counted_noun(f))
+        out.append(ScoredFact(f, score, share))
     return sorted(out, key=lambda s: -s.score)
 
 
@@ -161,10 +166,15 @@ class StatedChange:
 
 
 def find_change(
-    question: str, facts: Sequence[Fact], drop: Sequence[str] = (), percent: bool = False
+    question: str,
+    facts: Sequence[Fact],
+    drop: Sequence[str] = (),
+    percent: bool = False,
+    required: Sequence[str] = (),
 ) -> StatedChange | None:
     """The stated change from last year of the question's metric: its clause (“X万元，比上年增加Y”, or
-    “与上年相比，X增加Y”) must name it. Money changes unless `percent`."""
+    “与上年相比，X增加Y”) must name it, with every `required` word (三公: not 机关运行经费's change).
+    Money changes unless `percent`."""
     words = keywords(question, drop)
     best: tuple[float, int, StatedChange] | None = None
     seen: set[str] = set()
@@ -179,8 +189,8 @@ def find_change(
             if (m.group("unit") == "%") != percent:
                 continue
             clause = re.split(r"[。；;]", head)[-1]
-            hits = _weight(words, clause + m.group(0))
-            if not hits:
+            hits = coverage(words, clause + m.group(0))
+            if not hits or (required and coverage(required, clause + m.group(0)) < 1):
                 continue
             amounts = _AMOUNT.findall(clause)
             num, unit = amounts[-1] if amounts else (None, None)
@@ -258,10 +268,10 @@ def best_sentences(
             s = sentence.strip()
             if len(s) < 4:
                 continue
-            overlap = _weight(words, s)
+            overlap = coverage(words, s)
             if overlap:
                 bonus = 0.5 if why and "原因" in s else 0.0
                 bonus += 0.5 if define and "名词解释" in hit.chunk.provenance.section_path else 0.0
                 scored.append((overlap + bonus - 0.02 * rank, rank, hit, s))
     scored.sort(key=lambda x: -x[0])
-    return [(hit, s, _weight(words, s)) for _, _, hit, s in scored[:limit]]
+    return [(hit, s, coverage(words, s)) for _, _, hit, s in scored[:limit]]

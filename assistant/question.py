@@ -20,7 +20,7 @@ SUM = re.compile(r"合计|加起来|之和|一共|总共|共计|总和|相加|[�
 DIFF = re.compile(r"比.{1,30}?(?:多|少|高|低)[^，。？?]{0,6}?(?:多少|几)|相差|差额|差多少|差了|减去")
 PARALLEL = re.compile(r"^[\s、，,和与及跟加以]*$|^[^，。？?]{0,4}[、和与及加][^，。？?]{0,4}$")
 STATED_CHANGE = re.compile(r"(?:增加|减少|增长|下降|变化|变动|增减)了?(?:多少|百分之|几)|(?:增加|减少)还是")
-CHANGE = re.compile(r"增加|减少|增长|下降|变化|变动|增减|多了|少了")
+CHANGE = re.compile("|".join(map(re.escape, frame_lexicon()["change_words"])))
 WHY = re.compile(r"为什么|原因|为何|怎么回事")
 TEXT = re.compile(
     r"哪些|什么|是谁|指什么|定义|意思|职能|职责|构成|包括|包含|介绍|级别|牌子|一致|对吗|矛盾|怎么"
@@ -208,9 +208,26 @@ def asks_operation(q: str) -> bool:
     return bool(DIFF.search(q) or _STRONG_SUM.search(q) or _LISTED_SUM.search(q) or SHARE.search(q))
 
 
+_ASK = re.compile(r"(?<![多少了])多少|几[个辆家项人名台]")
+
+
 def asks_several(q: str) -> bool:
     """“人员编制多少、实有多少人？”: two questions in one, which one number cannot answer."""
-    return len(re.findall(r"(?<![多少了])多少|几[个辆家项人名台]", q)) >= 2
+    return len(_ASK.findall(q)) >= 2
+
+
+def ask_clauses(q: str) -> list[str]:
+    """The clauses of a question that each ask a figure (“…人员编制多少”, “实有多少人”); the words before
+    the first ask of a clause that asks nothing yet stay with the clause after them."""
+    out: list[str] = []
+    pending = ""
+    for piece in re.split(r"[、，,？?；;]", q):
+        if _ASK.search(piece):
+            out.append(pending + piece)
+            pending = ""
+        else:
+            pending += piece
+    return out
 
 
 _ENUM_LINE = re.compile(
@@ -279,3 +296,12 @@ def expand_follow_up(q: str, last: Answer) -> str:
         return f"{previous}，{core}？"
     root = previous.split("，")[0]  # an item asked after a chain replaces the chain's last part
     return f"{root}，{core}" if core else last.question
+
+
+def other_side(q: str, words: str) -> bool:
+    """Whether `words` name only the other side of an account than the question (支出 for 收入)."""
+    for pair in frame_lexicon()["opposites"]:
+        for asked, other in (pair, pair[::-1]):
+            if asked in q and other not in q and other in words and asked not in words:
+                return True
+    return False

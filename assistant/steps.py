@@ -22,7 +22,7 @@ from assistant.lookup import (
     infer_unit,
     select_cells,
 )
-from assistant.narrative import garbled_pages, rank_facts
+from assistant.narrative import garbled_pages, rank_facts, states_change
 from assistant.question import asked_unit, asked_year, strip_names, uncovered
 from assistant.retrieval import Retriever
 from assistant.settings import Settings
@@ -98,7 +98,9 @@ class Steps:
             named = [
                 f
                 for f in self._facts(doc)
-                if f.unit in {"万元", "元", "亿元"} and target.concept.pattern.search(f.subject)
+                if f.unit in {"万元", "元", "亿元"}
+                and target.concept.pattern.search(f.subject)
+                and not states_change(f)
             ]
             facts = rank_facts(target.concept.name, named)
             if facts:

@@ -7,8 +7,15 @@ import re
 
 from assistant import calc
 from assistant.citations import cite_fact
-from assistant.narrative import find_change, find_stated_pair
-from assistant.question import STATED_CHANGE, asked_unit, asks_signed, main_target, strip_names
+from assistant.narrative import find_change, find_stated_pair, keywords
+from assistant.question import (
+    GENERIC_WORDS,
+    STATED_CHANGE,
+    asked_unit,
+    asks_signed,
+    main_target,
+    strip_names,
+)
 from assistant.steps import Steps
 from assistant.types import Answer, DocumentRecord
 
@@ -18,9 +25,13 @@ class StatedSteps(Steps):
         """“比上年减少X”: the change itself, its rate, or last year's figure derived from it."""
         facts = self._facts(doc)
         wants_rate = asked_unit(q) == "%"
-        change = find_change(strip_names(q, [doc]), facts, drop, percent=wants_rate)
+        key = strip_names(q, [doc])
+        targets = self._targets(q, doc)  # the item asked (三公) must be the one whose change is stated
+        label = main_target(targets).label if targets else ""
+        required = [w for w in keywords(label) if w not in GENERIC_WORDS]
+        change = find_change(key, facts, drop, percent=wants_rate, required=required)
         if change is None and wants_rate:  # a rate from a stated amount: 减少X ÷ 上年数
-            change = find_change(strip_names(q, [doc]), facts, drop)
+            change = find_change(key, facts, drop, required=required)
         if change is None:
             return None
         cite = [cite_fact(change.fact, doc)]

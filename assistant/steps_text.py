@@ -9,13 +9,24 @@ from assistant import calc
 from assistant.citations import cite_fact, cite_text, doc_label
 from assistant.columns import frame_lexicon
 from assistant.compose import Evidence, same_unit, where
-from assistant.narrative import best_sentences, fact_year, keywords, rank_facts
+from assistant.narrative import (
+    COUNT_UNITS,
+    best_sentences,
+    counted_noun,
+    coverage,
+    fact_year,
+    keywords,
+    rank_facts,
+    states_change,
+)
 from assistant.question import (
     DEFINE,
     DUTY_COVERAGE,
     GENERIC_WORDS,
     SECTION_INTENTS,
+    STATED_CHANGE,
     WHY,
+    ask_clauses,
     asked_unit,
     asked_year,
     asks_operation,
@@ -25,16 +36,45 @@ from assistant.question import (
     listed_items,
     main_target,
     operand_phrases,
+    other_side,
     pair_coverage,
     strip_names,
 )
 from assistant.retrieval import Hit
 from assistant.steps import NoEvidence, Steps
-from assistant.types import Answer, Chunk, DocumentRecord
+from assistant.types import Answer, Chunk, DocumentRecord, Fact
 
 _AUDIT_WORDS = frozenset(  # words of the question about checking, not about what to check
     "矛盾 一致 前后 是否 正确 核对 不符 有误 数字 列出 说明 编制 这份 公开 金额 科目 名称 预算表".split()
 )
+
+
+# Two stated figures whose scores differ by less than this fit the question equally well.
+_TIE = 0.05
+# Share of a why-question's subject words a sentence must carry to give its reason (“项目支出” is not
+# carried by “公务用车运行维护费预算支出”; “财政拨款收支” is by “财政拨款收入、支出”).
+_SUBJECT_COVERAGE = 0.6
+
+
+_COUNTED = re.compile(r"(?:多少|几)([个辆家项人名台])")
+
+
+def _label(words: list[str]) -> str:
+    """A part's words without the pieces of longer ones (培训 inside 培训费)."""
+    return "".join(w for w in words if not any(w != x and w in x for x in words))
+
+
+def _sentence_end(text: str, facts: list[Fact]) -> int:
+    """Where the sentence of the last of `facts` ends (its 。 included)."""
+    last = max((f.provenance.char_end or 0) for f in facts)
+    end = text.find("。", last)
+    return len(text) if end < 0 else end + 1
+
+
+def _same_count(a: Fact, b: Fact) -> bool:
+    """Two counts of the same thing: the same noun after the number (“87个一级项目的绩效自评结果”)."""
+    noun = counted_noun(a)
+    return a.unit in COUNT_UNITS and len(noun) >= 2 and noun == counted_noun(b)
 
 
 class TextSteps(Steps):
@@ -78,6 +118,10 @@ class TextSteps(Steps):
         asked = main_target(targets).concept if targets else None
         if asked:  # the metric asked for must be what the sentence states, not a word near another number
             facts = [f for f in facts if asked.names(f.subject)]
+        facts = [f for f in facts if not other_side(q, f.sentence.split(f.raw, 1)[0])]
+        # “比上年减少了多少” is answered by a change, never by the amount beside it, and the other way round
+        asks_change = bool(STATED_CHANGE.search(q))
+        facts = [f for f in facts if states_change(f) == asks_change]
         year = asked_year(q, doc)  # “2025年预算数为9.23万元” answers 2025, never the 2026 figure beside it
         facts = [f for f in facts if fact_year(f) == year or (fact_year(f) is None and year == doc.year)]
         ranked = rank_facts(q, facts, drop)
@@ -87,6 +131,17 @@ class TextSteps(Steps):
                 return listed
             raise NoEvidence(f"{doc_label(doc)}中没有找到与问题对应的数字。")
         fact = ranked[0].fact
+        rival = next(
+            (
+                r.fact
+                for r in ranked[1:]
+                if r.coverage >= 0.5 and r.fact.value != fact.value and _same_count(r.fact, fact)
+            ),
+            None,
+        )
+        if rival:  # the document counts one thing twice, differently: no single answer
+            said = "；".join(f"第{f.provenance.page}页写“{f.sentence.strip()}”" for f in (fact, rival))
+            raise NoEvidence(f"{doc_label(doc)}前后说法不一致（{said}），无法确定哪个正确")
         unit = asked_unit(q)
         value, shown = fact.value, fact.unit
         if unit and unit != "%" and fact.unit in {"元", "万元", "亿元"} and unit != fact.unit:
@@ -94,6 +149,68 @@ class TextSteps(Steps):
         source = where(cite_fact(fact, doc))
         text = f"{doc_label(doc)}中写明：“{fact.sentence}”即{calc.fmt(value, shown)}。{source}"
         return self._answer(q, text, [doc], value, shown, None, [cite_fact(fact, doc)])
+
+    def _several(self, q: str, doc: DocumentRecord, drop: list[str]) -> Answer | None:
+        """“人员编制多少、实有多少人？”: several figures asked at once are answered only from one passage
+        that states each of them (“本部门人员编制10964人……实有人员10887人”), quoted whole, each figure
+        cited; figures from different places might not belong together, so they never answer. When two
+        passages fit equally well and disagree, there is no answer."""
+        parts = ask_clauses(strip_names(q, [doc]))
+        if len(parts) < 2:
+            return None
+        # “人员编制多少、实有多少人”: a unit written once counts for every part that names none
+        units = [m.group(1) for p in parts for m in [_COUNTED.search(p)] if m]
+        parts = [p if _COUNTED.search(p) or not units else p + units[0] for p in parts]
+        # “…年初预算是多少，决算是多少”: a part naming only a measure keeps the measure word
+        drops = [drop if keywords(p, drop) else [] for p in parts]
+        text = self.store.document_text(doc.doc_id)
+        year = asked_year(q, doc)
+        by_passage: dict[int, list[Fact]] = {}
+        for f in self._facts(doc):  # a passage: a sentence and the one before it (“行政运行（项）。年初…”)
+            if fact_year(f) in (year, None):
+                start = f.provenance.char_start or 0
+                begin = text.rfind("。", 0, max(0, text.rfind("。", 0, start))) + 1
+                by_passage.setdefault(begin, []).append(f)
+        found: list[tuple[float, int, list[Fact]]] = []
+        for begin, group in by_passage.items():
+            window = text[begin : _sentence_end(text, group)]
+            picked: list[Fact] = []
+            total = 0.0
+            for part, dropped in zip(parts, drops, strict=True):
+                words = keywords(part, dropped)
+                ranked = [
+                    r
+                    for r in rank_facts(part, group, dropped)
+                    if r.fact not in picked and max(r.coverage, coverage(words, window)) >= 0.5
+                ]
+                if not ranked:
+                    break
+                picked.append(ranked[0].fact)
+                total += ranked[0].score
+            else:
+                found.append((total, begin, picked))
+        if not found:
+            return None
+        found.sort(key=lambda x: -x[0])
+        score, begin, picked = found[0]
+        values = [(f.value, f.unit) for f in picked]
+        if any(
+            s > score - _TIE * len(parts) and [(f.value, f.unit) for f in p] != values
+            for s, _, p in found[1:]
+        ):
+            return None  # two passages fit equally well and say different things
+        first = min((f.provenance.char_start or 0) for f in picked)
+        own = max(text.rfind("。", 0, first), text.rfind("\n", 0, first)) + 1  # the first figure's sentence
+        end = _sentence_end(text, picked)
+        words = [w for p, d in zip(parts, drops, strict=True) for w in keywords(p, d)]
+        quote = text[own if coverage(words, text[own:end]) >= 0.5 else begin : end].strip()
+        figures = "；".join(
+            f"{_label(keywords(p, d))}{calc.fmt(f.value, f.unit)}"
+            for p, d, f in zip(parts, drops, picked, strict=True)
+        )
+        citations = [cite_fact(f, doc) for f in picked]
+        answer = f"{doc_label(doc)}中写明：“{quote}”即{figures}。{where(citations[0])}"
+        return self._answer(q, answer, [doc], None, None, None, citations)
 
     def _chunk_at(self, doc: DocumentRecord, pos: int) -> Chunk | None:
         """The passage holding character `pos` of the document's narrative."""
@@ -192,15 +309,20 @@ class TextSteps(Steps):
     def _reason(self, q: str, hits: list[Hit], drop: list[str]) -> list[tuple[Hit, str, float]]:
         """“机关运行经费为什么减少”: a sentence that names the subject before its reason (原因/由于/主要是),
         or names it and is followed by the sentence giving the reason. Never another item's reason."""
-        ignore = set(frame_lexicon()["why_ignore"])
-        words = [w for w in keywords(q, drop) if len(w) >= 2 and not any(w in x for x in ignore)]
+        ignore = frame_lexicon()["why_ignore"]
+        asked = q
+        for w in sorted(ignore, key=len, reverse=True):  # “出国费为什么增加”: 费 must not join 为
+            asked = asked.replace(w, " ")
+        words = [w for w in keywords(asked, drop) if len(w) >= 2 and not any(w in x for x in ignore)]
         specific = [w for w in words if w not in GENERIC_WORDS and w not in frame_lexicon()["filler"]]
         subject = specific or words  # 收入 only when it is all there is
         if not subject:
             raise NoEvidence("问题没有说明要问哪一项的原因。")
         for hit, sentence, score in best_sentences(q, hits, drop, limit=12):
             reason = re.search(r"原因|由于|主要是|主要用于", sentence)
-            first = min((sentence.find(w) for w in subject if w in sentence), default=-1)
+            if coverage(subject, sentence) < _SUBJECT_COVERAGE:  # the subject, not one word of it
+                continue
+            first = min(sentence.find(w) for w in subject if w in sentence)
             if reason and 0 <= first < reason.start():
                 return [(hit, sentence, score)]
             if first >= 0 and not reason:
@@ -261,11 +383,18 @@ class TextSteps(Steps):
         terms = quoted or [t.concept.name.strip("“”") for t in self._targets(q, doc) if t.concept]
         text = self.store.document_text(doc.doc_id)
         for term in terms:
-            m = re.search(rf"“?{re.escape(term.strip('“”'))}”?\s*[：:]\s*(?:是|指)?[^\n]*", text)
-            if m:
-                chunk = self._chunk_at(doc, m.start())
-                if chunk is None:
-                    continue
+            # the entry of the 名词解释 section, or an entry that defines (“X：是指…”); never a heading
+            # “（一）机关运行经费：2025年…” of another section that merely reports the figure
+            found = [
+                (m, chunk)
+                for m in re.finditer(
+                    rf"“?{re.escape(term.strip('“”'))}”?\s*[：:]\s*(?P<verb>是指|指|是)?[^\n]*", text
+                )
+                for chunk in [self._chunk_at(doc, m.start())]
+                if chunk is not None and (m.group("verb") or "名词解释" in chunk.provenance.section_path)
+            ]
+            if found:
+                m, chunk = found[0]
                 quote = m.group(0)[:400]
                 return self._answer(
                     q,

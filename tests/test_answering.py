@@ -207,3 +207,30 @@ def test_each_operand_is_what_its_phrase_names(corpus_qa: Assistant) -> None:
         "201一般公共服务支出比其他信访事务支出多多少？"
     )
     assert diff.calculation == "6,527.43 − 540.61 = 5,986.82万元", diff.text
+
+
+def test_three_public_table_with_items_down_the_rows(corpus_qa: Assistant) -> None:
+    """福州/泉州 print the 三公 table with a row per item and one 预算数 column: the total is its 合计
+    row, checked by adding up the item rows (gold 52, p19: 0.00 + 16.32 + 1683.85 = 1700.17)."""
+    total = corpus_qa.ask("泉州公安局2026年三公经费预算合计多少万元？")
+    assert (total.status, total.value, total.unit) == ("answered", 1700.17, "万元")
+    assert (total.citations[0].page, total.citations[0].row) == (19, "合计")
+    reception = corpus_qa.ask("泉州市公安局2026年公务接待费预算是多少？")
+    assert reception.value == 16.32 and "公务接待费" in (reception.citations[0].row or "")
+    purchase = corpus_qa.ask("泉州市公安局2026年公务用车购置费安排了多少？")
+    assert purchase.value == 495.85 and purchase.citations[0].page == 19
+
+
+def test_two_figures_asked_at_once_come_from_one_sentence_stating_both(corpus_qa: Assistant) -> None:
+    """Gold 50, p26 (read on the page): “其中，一级项目 7 个、二级项目 16 个”."""
+    answer = corpus_qa.ask("国家信访局2024年绩效自评覆盖了几个一级项目、几个二级项目？")
+    assert answer.status == "answered" and answer.value is None
+    assert "7个" in answer.text and "16个" in answer.text
+    assert answer.citations and {c.page for c in answer.citations} == {26}  # one sentence, cited once
+
+
+def test_a_count_stated_twice_with_different_values_is_not_answered(corpus_qa: Assistant) -> None:
+    """Corpus 45 states the 一级项目 of its 绩效自评 as 82 on p23 and as 87 on p32 (both read on the page)."""
+    answer = corpus_qa.ask("西安卫健委2022年决算中反映了多少个一级项目的绩效自评结果？")
+    assert answer.status == "refused" and answer.value is None
+    assert "82" in answer.text and "87" in answer.text and "不一致" in answer.text
