@@ -399,6 +399,8 @@ def select_cells(
         hits = [c for c in hits if cell_measure(c) in (want, None)] or hits
     if not hits:
         return []
+    printed = [c for c in hits if squash(c.raw)]
+    hits = printed or hits  # a blank cell (read as 0) answers only when no candidate prints a number
     rows = sorted({(c.row, c.side) for c in hits})
     first_row = [c for c in hits if (c.row, c.side) == rows[0]]
     return sorted(first_row, key=lambda c: c.col)

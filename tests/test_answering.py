@@ -234,3 +234,11 @@ def test_a_count_stated_twice_with_different_values_is_not_answered(corpus_qa: A
     answer = corpus_qa.ask("西安卫健委2022年决算中反映了多少个一级项目的绩效自评结果？")
     assert answer.status == "refused" and answer.value is None
     assert "82" in answer.text and "87" in answer.text and "不一致" in answer.text
+
+
+def test_a_printed_amount_beats_a_blank_cell_of_the_same_row(corpus_qa: Assistant) -> None:
+    """Corpus 36 p17 (read on the page): 301 工资福利支出 11,960.62; the ruled grid has empty columns
+    beside 金额 whose blank cells read as 0 and must not answer."""
+    answer = corpus_qa.ask("江苏省人民检察院2019年工资福利支出多少？")
+    assert (answer.status, answer.value, answer.unit) == ("answered", 11960.62, "万元")
+    assert answer.citations[0].page == 17 and answer.citations[0].quote == "11,960.62"
