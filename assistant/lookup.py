@@ -118,7 +118,7 @@ CONCEPTS: list[Concept] = [
     _c(
         "机关运行经费",
         r"机关运行经?费",
-        ("three_public",),
+        ("three_public", "operating_expenses"),
         lambda r, c: "机关运行" in c,
         stated=r"机关运行经?费|财政拨款运行经费",
     ),

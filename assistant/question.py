@@ -305,3 +305,8 @@ def other_side(q: str, words: str) -> bool:
             if asked in q and other not in q and other in words and asked not in words:
                 return True
     return False
+
+
+def scope_missing(q: str, words: str) -> bool:
+    """Whether the question names a money scope (一般公共预算, 基本支出 …) that `words` do not."""
+    return any(w in q and w not in words for w in frame_lexicon()["scopes"])

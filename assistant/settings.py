@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Bumped whenever parsing changes what is stored; part of the index fingerprint.
-PARSER_VERSION = "11"
+PARSER_VERSION = "12"
 
 
 class PathSettings(BaseModel):

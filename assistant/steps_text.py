@@ -38,6 +38,7 @@ from assistant.question import (
     operand_phrases,
     other_side,
     pair_coverage,
+    scope_missing,
     strip_names,
 )
 from assistant.retrieval import Hit
@@ -118,7 +119,12 @@ class TextSteps(Steps):
         asked = main_target(targets).concept if targets else None
         if asked:  # the metric asked for must be what the sentence states, not a word near another number
             facts = [f for f in facts if asked.names(f.subject)]
-        facts = [f for f in facts if not other_side(q, f.sentence.split(f.raw, 1)[0])]
+        facts = [
+            f
+            for f in facts
+            if not other_side(q, f.sentence.split(f.raw, 1)[0])
+            and not scope_missing(strip_names(q, [doc]), f.sentence.split(f.raw, 1)[0])
+        ]
         # “比上年减少了多少” is answered by a change, never by the amount beside it, and the other way round
         asks_change = bool(STATED_CHANGE.search(q))
         facts = [f for f in facts if states_change(f) == asks_change]

@@ -34,6 +34,7 @@ _CODE_IN_LABEL = re.compile(r"^[\[【]?(\d{3}(?:\s?\d{2}){0,2})[\]】]?\s*(?=[\u
 # Order matters: the first rule whose words all appear in the title wins.
 TABLE_TYPES: list[tuple[str, tuple[str, ...]]] = [
     ("three_public", ("三公",)),
+    ("operating_expenses", ("机关运行经费",)),  # a part of 基本支出, never where a 科目's amount is read
     ("government_fund", ("政府性基金",)),
     ("state_capital", ("国有资本经营",)),
     ("basic_expenditure", ("基本支出",)),
@@ -137,6 +138,18 @@ def _title_inside(grid: Grid) -> tuple[int, str, str | None]:
         elif title:
             break
     return drop, title, unit
+
+
+_SENTENCE = re.compile(r"[，。；]")
+
+
+def is_prose_grid(rows: list[list[str | None]]) -> bool:
+    """Ruled lines around running text (a boxed paragraph) are found as a "table": its cells are sentence
+    fragments, and hardly any cell is a whole amount. A real table's cells are labels and amounts."""
+    flat = [squash(c) for r in rows for c in r if squash(c)]
+    prose = sum(len(c) >= 6 and bool(_SENTENCE.search(c)) for c in flat)
+    amounts = sum(is_amount(c) and not re.fullmatch(r"\d{1,4}", c) for c in flat)
+    return prose >= max(2, len(flat) // 3) and amounts < 2
 
 
 # ----- cells ----------------------------------------------------------------------------------------

@@ -12,13 +12,16 @@ from assistant.answer_checks import mismatch
 from assistant.columns import column_year, measure
 from assistant.question import (
     SHARE,
+    ask_clauses,
     asked_year,
     asks_operation,
     counted_noun_asked,
     duty_asked,
     listed_items,
     operand_phrases,
+    other_side,
     pair_coverage,
+    scope_missing,
 )
 from assistant.types import Answer
 
@@ -140,3 +143,16 @@ def test_a_count_asked_of_a_list() -> None:
     ]
     assert listed_items("办公室、人事处和财务处。其他") == ["办公室", "人事处", "财务处"]
     assert listed_items("本部门无下属单位。") == []
+
+
+def test_several_asks_are_split_into_clauses_keeping_the_subject_words() -> None:
+    assert ask_clauses("截至2022年底人员编制多少、实有多少人？") == ["截至2022年底人员编制多少", "实有多少人"]
+    assert ask_clauses("有几个内设机构、几个城区大队？") == ["有几个内设机构", "几个城区大队"]
+    assert ask_clauses("三公经费是多少？") == ["三公经费是多少"]
+
+
+def test_sides_and_scopes_of_a_stated_figure() -> None:
+    assert other_side("财政拨款收入有多少", "一般公共预算财政拨款支出年初预算")
+    assert not other_side("收入总计是多少", "2022年度收入总计、支出总计均为")
+    assert scope_missing("一般公共预算财政拨款收入有多少", "其中：财政拨款收入")
+    assert not scope_missing("财政拨款收入有多少", "其中：财政拨款收入")

@@ -77,3 +77,6 @@ def test_title_words_decide_the_table_type() -> None:
     assert classify_title("政府性基金预算支出表") == "government_fund"
     assert classify_title("部门收支总表") == "income_expense_summary"
     assert classify_title("项目支出绩效目标表") == "performance"
+    # a part of 基本支出, not the 一般公共预算支出表 its words fit too; with 三公 it is the 三公 table
+    assert classify_title("一般公共预算机关运行经费支出预算表") == "operating_expenses"
+    assert classify_title("2026年部门“三公”经费和机关运行经费预算表") == "three_public"
