@@ -214,7 +214,7 @@ _NUM = r"(\d+(?:,\d{3})*(?:\.\d+)?)\s*(万元|元)"
 # 决算说明: the year's initial budget vs the final accounts.
 PAIRS = {
     "execution": re.compile(rf"执行数为\s*{_NUM}[^。]*?预算安排\s*{_NUM}"),
-    "initial_budget": re.compile(rf"年初预算为\s*{_NUM}[^。]*?决算(?:数)?为\s*{_NUM}"),
+    "initial_budget": re.compile(rf"年初预算(?:数)?为?\s*{_NUM}[^。]*?决算(?:数)?为?\s*{_NUM}"),
 }
 
 
@@ -224,20 +224,36 @@ class StatedPair:
     base: Decimal
     current: Decimal
     unit: str
+    quote: str  # from the 科目 to the second figure: “行政运行（项）。年初预算…支出决算3,883.48万元”
+
+
+_NEXT_ITEM = re.compile(r"\n\s*(?:\d{1,2}\s*[.．、]|[（(][一二三四五六七八九十\d]+[)）])")
 
 
 def find_stated_pair(
-    label: str, kind: str, text: str, facts: Sequence[Fact], reach: int = 200
+    label: str,
+    kind: str,
+    text: str,
+    facts: Sequence[Fact],
+    reach: int = 200,
+    context: Sequence[str] = (),
 ) -> StatedPair | None:
-    """Both figures of a pair stated right after the 科目 they describe (the closest one wins)."""
+    """Both figures of a pair stated right after the 科目 they describe (the closest one wins). With
+    `context` (卫生健康管理事务 of “卫生健康管理事务的行政运行”), only a 科目 whose own item line carries
+    those words: 行政运行 is a 项 of many 款."""
     pattern = PAIRS[kind]
-    best: tuple[int, re.Match[str]] | None = None
+    best: tuple[int, re.Match[str], int] | None = None
     for occurrence in re.finditer(re.escape(label), text) if label else ():
+        start = occurrence.start()
+        if context and coverage(context, text[max(text.rfind("。", 0, start), start - 80) : start]) < 0.5:
+            continue
         m = pattern.search(text, occurrence.end(), occurrence.end() + reach)
+        if m and _NEXT_ITEM.search(text, occurrence.end(), m.start()):
+            continue  # the figures belong to the next item of the list (“16.…传染病医院（项）。年初预算…”)
         if m and m.group(2) == m.group(4):
             distance = m.start() - occurrence.end()
             if best is None or distance < best[0]:
-                best = (distance, m)
+                best = (distance, m, start)
     if best is None:
         return None
     m = best[1]
@@ -251,7 +267,11 @@ def find_stated_pair(
     if fact is None:
         return None
     return StatedPair(
-        fact, Decimal(m.group(1).replace(",", "")), Decimal(m.group(3).replace(",", "")), m.group(2)
+        fact,
+        Decimal(m.group(1).replace(",", "")),
+        Decimal(m.group(3).replace(",", "")),
+        m.group(2),
+        text[best[2] : m.end()],
     )
 
 

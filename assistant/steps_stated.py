@@ -9,6 +9,7 @@ from assistant import calc
 from assistant.citations import cite_fact
 from assistant.narrative import find_change, find_stated_pair, keywords
 from assistant.question import (
+    DIFF,
     GENERIC_WORDS,
     STATED_CHANGE,
     asked_unit,
@@ -68,26 +69,42 @@ class StatedSteps(Steps):
         """“比上年预算执行数增减多少” / “决算比年初预算少多少”: both figures stated by the 科目's item."""
         targets = self._targets(q, doc)
         cells = self.store.cells([doc.doc_id])
-        labels = [t.row_key or t.label for t in targets if not t.code] + [
-            c.row_label for t in targets if t.code for c in cells if c.code == t.code
+        main = [main_target(targets)] if targets else []  # “卫生健康管理事务的行政运行”: 行政运行
+        labels = [t.row_key or t.label for t in main if not t.code] + [
+            c.row_label for t in main if t.code for c in cells if c.code == t.code
         ][:1]
         text = self.store.document_text(doc.doc_id)
         facts = self._facts(doc)
+        names = ("上年预算执行数", "预算安排") if kind == "execution" else ("年初预算", "决算")
         for label in labels:
-            pair = find_stated_pair(label, kind, text, facts)
+            key = strip_names(q, [doc])  # “卫生健康管理事务的行政运行”: the words naming where the 科目 is
+            before = re.split(r"[，,。；;：:]", key[: key.find(label)])[-1] if label in key else ""
+            context = [w for w in keywords(before) if w not in GENERIC_WORDS and len(w) >= 2]
+            pair = find_stated_pair(label, kind, text, facts, context=context)
             if pair is None:
                 continue
+            cite = [cite_fact(pair.fact, doc)]
+            quote = f"文中写明“{pair.quote[:160]}”"
+            asked = [n for n in names if n in q]
+            if not DIFF.search(q) and len(asked) == 1:  # one figure of the pair: “年初预算是多少”
+                value = pair.base if asked[0] == names[0] else pair.current
+                return self._answer(
+                    q,
+                    f"{quote}，即{asked[0]}{calc.fmt(value, pair.unit)}。",
+                    [doc],
+                    value,
+                    pair.unit,
+                    None,
+                    cite,
+                )
             calculation = calc.difference(pair.current, pair.base, pair.unit)
             word = "增加" if calculation.result > 0 else ("减少" if calculation.result < 0 else "持平")
-            names = ("上年预算执行数", "预算安排") if kind == "execution" else ("年初预算", "决算")
             text_ = (
-                f"文中写明“{pair.fact.sentence[:120]}”：{names[1]}{calc.fmt(pair.current, pair.unit)}，"
+                f"{quote}：{names[1]}{calc.fmt(pair.current, pair.unit)}，"
                 f"{names[0]}{calc.fmt(pair.base, pair.unit)}，"
                 f"{word}{calc.fmt(abs(calculation.result), pair.unit)}"
                 f"（{calculation.expression}）。"
             )
             value = calculation.result if asks_signed(q) else abs(calculation.result)
-            return self._answer(
-                q, text_, [doc], value, pair.unit, calculation, [cite_fact(pair.fact, doc)], derived=True
-            )
+            return self._answer(q, text_, [doc], value, pair.unit, calculation, cite, derived=True)
         return None

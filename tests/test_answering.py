@@ -242,3 +242,13 @@ def test_a_printed_amount_beats_a_blank_cell_of_the_same_row(corpus_qa: Assistan
     answer = corpus_qa.ask("江苏省人民检察院2019年工资福利支出多少？")
     assert (answer.status, answer.value, answer.unit) == ("answered", 11960.62, "万元")
     assert answer.citations[0].page == 17 and answer.citations[0].quote == "11,960.62"
+
+
+def test_initial_budget_and_final_accounts_stated_for_one_item_of_a_list(corpus_qa: Assistant) -> None:
+    """Corpus 45 p13 (read on the page): “11.卫生健康支出（类）卫生健康管理事务（款）行政运行（项）。
+    年初预算2516.77万元，支出决算3,883.48万元”; 行政运行 is a 项 of many 款 in that list."""
+    initial = corpus_qa.ask("西安卫健委2022年卫生健康管理事务的行政运行，年初预算是多少？")
+    assert (initial.status, initial.value, initial.unit) == ("answered", 2516.77, "万元")
+    assert initial.citations[0].page == 13
+    more = corpus_qa.ask("西安卫健委2022年卫生健康管理事务行政运行的决算比年初预算多了多少万元？")
+    assert more.value == 1366.71 and more.calculation == "3,883.48 − 2,516.77 = 1,366.71万元"
