@@ -62,6 +62,10 @@ class Planner(TextSteps, StatedSteps):
         if history and is_follow_up(question):
             question = expand_follow_up(question, history[-1])
         resolution = resolve_documents(question, docs, previous)
+        if resolution.refusal and resolution.candidates:
+            same = self._same_everywhere(question, resolution.candidates)
+            if same:
+                return same
         if resolution.refusal:
             return self._refuse(question, resolution.refusal)
         chosen = resolution.docs
@@ -75,6 +79,31 @@ class Planner(TextSteps, StatedSteps):
         if resolution.note:
             answer = answer.model_copy(update={"text": answer.text + resolution.note})
         return answer
+
+    def _same_everywhere(self, q: str, docs: Sequence[DocumentRecord]) -> Answer | None:
+        """The question fits several disclosures (部门 and 本级 of one department): answered only when
+        each of them gives the same answer (the same duty clause, the same figure)."""
+        answers = []
+        for doc in docs:
+            try:
+                answer = yes_no_answer(q, self._plan(q, [doc]))
+            except NoEvidence:
+                return None
+            if answer.status != "answered" or mismatch(q, answer, [doc]):
+                return None
+            answers.append(answer)
+        shown = {(a.value, a.unit, re.sub(r"第\d+页|[（(]来源[^）)]*[）)]", "", a.text)) for a in answers}
+        if len(shown) != 1:
+            return None
+        labels = "、".join(f"{doc_label(d)}（{d.scope_label or d.scope}）" for d in docs)
+        cited = [c for a in answers for c in a.citations]  # each disclosure's own source
+        return answers[0].model_copy(
+            update={
+                "text": answers[0].text + f"（{labels}中此项相同）",
+                "citations": tuple(c.model_copy(update={"key": f"c{i + 1}"}) for i, c in enumerate(cited)),
+                "doc_ids": tuple(d.doc_id for d in docs),
+            }
+        )
 
     def _inventory(self, q: str, docs: Sequence[DocumentRecord]) -> Answer:
         """“哪些部门的公开文件在库里？”: what the store holds, by department."""

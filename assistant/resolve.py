@@ -78,6 +78,9 @@ class Resolution:
     docs: list[DocumentRecord]
     note: str = ""  # said in the answer (which document was assumed)
     refusal: str = ""  # non-empty: the store does not hold what the question names
+    # With a refusal for scope: the 部门 and 本级 disclosures either could mean. When both give the
+    # same answer, the ambiguity does not matter.
+    candidates: list[DocumentRecord] = field(default_factory=list)
 
 
 def _label(d: DocumentRecord) -> str:
@@ -128,9 +131,10 @@ def resolve_documents(
             word = "决算" if query.kind == "final_accounts" else "预算"
             return Resolution(docs=[], refusal=f"知识库中没有该年度的{word}文件（现有：{held}）。")
         pool = by_kind or pool
-    pool, refusal = _by_scope(question, pool)
+    scoped, refusal = _by_scope(question, pool)
     if refusal:
-        return Resolution(docs=[], refusal=refusal)
+        return Resolution(docs=[], refusal=refusal, candidates=pool)
+    pool = scoped
     pool, note = _one_per_disclosure(pool, docs)
     departments = {d.department for d in pool}
     if len(departments) == 1 and len(pool) > 1 and not query.years:

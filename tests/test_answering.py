@@ -252,3 +252,13 @@ def test_initial_budget_and_final_accounts_stated_for_one_item_of_a_list(corpus_
     assert initial.citations[0].page == 13
     more = corpus_qa.ask("西安卫健委2022年卫生健康管理事务行政运行的决算比年初预算多了多少万元？")
     assert more.value == 1366.71 and more.calculation == "3,883.48 − 2,516.77 = 1,366.71万元"
+
+
+def test_a_question_both_the_department_and_its_unit_answer_alike_is_answered(corpus_qa: Assistant) -> None:
+    """无锡市教育局 has a 部门 and a 本级 disclosure for 2026 (corpus 37, 38); both list the duty
+    “（十三）负责全市教育督导工作”, so which one is meant does not matter. A figure differs: still asked."""
+    duty = corpus_qa.ask("无锡市教育局是否负责全市的教育督导工作？")
+    assert duty.status == "answered" and duty.text.startswith("是")
+    assert len(set(duty.doc_ids)) == 2 and len({c.doc_id for c in duty.citations}) == 2
+    figure = corpus_qa.ask("无锡市教育局2026年培训费是多少？")
+    assert figure.status == "refused" and "本级" in figure.text
