@@ -162,6 +162,9 @@ class Planner(TextSteps, StatedSteps):
             return self._share(q, doc)
         targets = self._targets(q, doc)
         asked = [t for t in targets if not t.qualifier]  # “基本支出里基本工资比绩效工资多多少”
+        total_diff = self._total_minus_item(q, doc, asked) if len(asked) == 1 and DIFF.search(q) else None
+        if total_diff:
+            return total_diff
         if len(asked) >= 2 and DIFF.search(q):
             frame = operand_phrases(strip_names(q, [doc]))
             if frame and (frame[0] == "measures" or not all(self._targets(p, doc) for p in frame[1])):
@@ -192,6 +195,22 @@ class Planner(TextSteps, StatedSteps):
             return self._evidence_answer(q, doc, total)
         column = self._column_lookup(q, doc)
         return column if column else self._figure(q, doc, drop)
+
+    def _total_minus_item(self, q: str, doc: DocumentRecord, asked: list[Target]) -> Answer | None:
+        """“一般公共预算支出表里，合计比教育支出多了多少”: the total row of the table the question names,
+        minus the item read from that same table."""
+        frame = operand_phrases(strip_names(q, [doc]))
+        if not frame or frame[0] != "difference" or not re.search(r"(?:合计|总计)$", frame[1][0].strip()):
+            return None
+        total = self._table_total(frame[1][0], doc)
+        if total is None:
+            return None
+        item = self._evidence(q, asked[0], doc)
+        if total.citations[0].table != item.citations[0].table:
+            return None  # both from the table the question names, or no answer
+        return self._compose_calc(
+            q, [doc], calc.difference(total.value, same_unit(item, total.unit), total.unit), [total, item]
+        )
 
     def _lookup(self, q: str, doc: DocumentRecord, target: Target) -> Answer:
         ev = self._evidence(q, target, doc)

@@ -262,3 +262,11 @@ def test_a_question_both_the_department_and_its_unit_answer_alike_is_answered(co
     assert len(set(duty.doc_ids)) == 2 and len({c.doc_id for c in duty.citations}) == 2
     figure = corpus_qa.ask("无锡市教育局2026年培训费是多少？")
     assert figure.status == "refused" and "本级" in figure.text
+
+
+def test_the_named_tables_total_minus_one_of_its_rows(corpus_qa: Assistant) -> None:
+    """Gold 37, 一般公共预算支出表 p25: 合计 475631.69, 205 教育支出 336653.50 (both columns 合计)."""
+    answer = corpus_qa.ask("2026年度无锡市教育局部门预算在一般公共预算支出表里，合计比教育支出多了多少？")
+    assert (answer.value, answer.unit) == (138978.19, "万元")
+    assert answer.calculation == "475,631.69 − 336,653.50 = 138,978.19万元"
+    assert {c.page for c in answer.citations} == {25} and len(answer.citations) == 2
