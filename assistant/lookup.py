@@ -226,12 +226,13 @@ def find_targets(question: str, cells: Sequence[TableCell]) -> list[Target]:
         taken[a:b] = [True] * (b - a)
         return True
 
-    for code in find_codes(question):
-        pos = q.find(code[:3])
-        found.append(Target(label=code, start=max(pos, 0), code=code, end=max(pos, 0) + len(code)))
-        m = re.search(r"\d{3}\s?\d{2}\s?\d{2}|\d{5}|\d{3}类", q)
+    for code in find_codes(question):  # each code where it is written (“30213…、30217…”)
+        spaced = r"\s?".join([code[:3], *(code[i : i + 2] for i in range(3, len(code), 2))])
+        m = re.search(rf"(?<!\d){spaced}(?!\d)(?:\s*类)?", q)
+        start, end = (m.start(), m.end()) if m else (0, len(code))
+        found.append(Target(label=code, start=start, code=code, end=end))
         if m:
-            claim(m.start(), m.end())
+            claim(start, end)
     rows = sorted(
         {_row_key(c.row_label) for c in cells if len(_row_key(c.row_label)) >= 2}, key=len, reverse=True
     )

@@ -159,6 +159,8 @@ def parallel(q: str, targets: list[Target], doc: DocumentRecord) -> bool:
         return True
     for t, a, b in zip(targets, spans, spans[1:], strict=False):
         between = key[a + len(t.label) : b]
+        if t.code:  # “30113住房公积金、福利费”: a code's own row name follows it
+            between = re.sub(r"^[\u4e00-\u9fff（）()]{1,16}(?=[、和与及跟加])", "", between)
         if not PARALLEL.search(between):
             return False
     return True

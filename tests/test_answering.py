@@ -270,3 +270,12 @@ def test_the_named_tables_total_minus_one_of_its_rows(corpus_qa: Assistant) -> N
     assert (answer.value, answer.unit) == (138978.19, "万元")
     assert answer.calculation == "475,631.69 − 336,653.50 = 138,978.19万元"
     assert {c.page for c in answer.citations} == {25} and len(answer.citations) == 2
+
+
+def test_a_sum_of_two_codes_reads_each_code_where_it_is_written(corpus_qa: Assistant) -> None:
+    """Gold 05, 基本支出部门预算经济分类预算表 p30: 30213 维修(护)费 430000, 30217 公务接待费 13500 (元)."""
+    answer = corpus_qa.ask(
+        "上海市普陀区人民政府万里街道办事处2024年预算30213维修(护)费、30217 公务接待费合计是多少？"
+    )
+    assert (answer.value, answer.unit) == (443500, "元")
+    assert answer.calculation == "430,000 + 13,500 = 443,500元"
