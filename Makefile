@@ -13,7 +13,7 @@ CORPUS ?= ../shared/corpus
 BENCH ?= ../shared/bench
 EVAL_STORE ?= data/eval-store
 
-.PHONY: run test install install-test system-deps ingest-sample lint bench eval clean
+.PHONY: run test install install-test system-deps runtime-deps ingest-sample lint bench eval clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -26,9 +26,16 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(PIP) install -q -e '.[test]'
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed runtime-deps
 
-install-test: $(VENV)/.installed-test system-deps
+install-test: $(VENV)/.installed-test system-deps runtime-deps
+
+# Debian libraries OpenCV (under the OCR of scans, rapidocr-onnxruntime) loads: libGL and GLib.
+runtime-deps:
+	@if ! ldconfig -p | grep -q "libGL.so.1" || ! ldconfig -p | grep -q "libgthread-2.0.so.0"; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libgl1 libglib2.0-0 >/dev/null; \
+	fi
 
 # Debian packages the tests need: poppler (pdftoppm for page renders), Chromium and CJK fonts for the UI test.
 system-deps:
@@ -54,7 +61,13 @@ test: install-test
 	$(PY) -m pytest -q
 
 bench: install
-	$(PY) -m eval.bench --corpus $(CORPUS) --store /tmp/budgetqa-bench
+	$(PY) -c "import reportlab" 2>/dev/null || $(PIP) install -q -e '.[bench]'
+	$(PY) -m eval.bench --corpus $(CORPUS) --bench $(BENCH) --work /tmp/budgetqa-bench --name default
+
+.PHONY: bench-large
+bench-large: install
+	$(PY) -c "import reportlab" 2>/dev/null || $(PIP) install -q -e '.[bench]'
+	$(PY) -m eval.bench --no-real --generated 1000 --work /tmp/budgetqa-bench-large --name large
 
 lint: install-test
 	$(VENV)/bin/ruff check .

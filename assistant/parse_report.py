@@ -53,6 +53,12 @@ class FileReport(BaseModel):
     tables: dict[str, int] = Field(default_factory=dict, description="Tables found, by standard kind.")
     missing_tables: list[str] = Field(default_factory=list, description="Standard kinds not found.")
     cells: int = 0
+    ocr_pages: list[int] = Field(
+        default_factory=list, description="Document pages read by OCR (a scan: no usable text layer)."
+    )
+    low_confidence_cells: int = Field(
+        default=0, description="OCR figures the tables' own sums did not confirm (stored, flagged)."
+    )
     checks: list[CheckResult] = Field(default_factory=list)
     seconds: float = 0.0
 
@@ -122,6 +128,8 @@ def file_report(
         tables=dict(kinds),
         missing_tables=[k for k in _lexicon()["required_tables"] if k not in kinds],
         cells=len(cells),
+        ocr_pages=[f.first_page - 1 + n for f in doc.source_files for n in f.ocr_pages],
+        low_confidence_cells=sum(c.low_confidence for c in cells),
         checks=checks,
     )
 
@@ -143,6 +151,8 @@ def summarize(reports: Sequence[FileReport]) -> dict[str, object]:
         "findings_by_check": dict(finding_kinds),
         "missing_tables": dict(Counter(k for r in docs.values() for k in r.missing_tables)),
         "cells": sum(r.cells for r in docs.values()),
+        "ocr_pages": sum(len(r.ocr_pages) for r in docs.values()),
+        "low_confidence_cells": sum(r.low_confidence_cells for r in docs.values()),
         "pages": sum(r.pages or 0 for r in docs.values()),
         "seconds": round(sum(r.seconds for r in reports), 1),
     }

@@ -53,7 +53,8 @@ CREATE TABLE IF NOT EXISTS cells (
   cell_id TEXT PRIMARY KEY, table_id TEXT NOT NULL REFERENCES tables(table_id) ON DELETE CASCADE,
   doc_id TEXT NOT NULL, row INTEGER NOT NULL, col INTEGER NOT NULL, row_label TEXT NOT NULL,
   code TEXT, code_kind TEXT, col_label TEXT NOT NULL, side TEXT NOT NULL, raw TEXT NOT NULL,
-  value TEXT, unit TEXT, page INTEGER, section_path TEXT NOT NULL DEFAULT ''
+  value TEXT, unit TEXT, page INTEGER, section_path TEXT NOT NULL DEFAULT '',
+  low_confidence INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS cells_doc ON cells(doc_id);
 CREATE INDEX IF NOT EXISTS cells_code ON cells(code);
@@ -108,6 +109,7 @@ class Store:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA foreign_keys=ON")
         self._db.executescript(SCHEMA)
+        self._add_missing_columns()
         self._check_fingerprint()
         self._chroma = chromadb.PersistentClient(
             path=str(root / "chroma"), settings=ChromaSettings(anonymized_telemetry=False)
@@ -135,6 +137,12 @@ class Store:
                 f"chunking/parser settings (fingerprint {row['value']}, now {fingerprint}); "
                 "re-ingest into a new store or use the settings it was built with"
             )
+
+    def _add_missing_columns(self) -> None:
+        """A store made before cells had low_confidence (OCR) gets the column, every cell confirmed."""
+        names = {r["name"] for r in self._db.execute("PRAGMA table_info(cells)")}
+        if "low_confidence" not in names:
+            self._db.execute("ALTER TABLE cells ADD COLUMN low_confidence INTEGER NOT NULL DEFAULT 0")
 
     def _revision(self) -> str:
         row = self._db.execute("SELECT count(*) AS n, max(ingested_at) AS t FROM documents").fetchone()
@@ -397,7 +405,7 @@ class Store:
             ],
         )
         self._db.executemany(
-            "INSERT INTO cells VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO cells VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [
                 (
                     c.cell_id,
@@ -415,6 +423,7 @@ class Store:
                     c.unit,
                     c.provenance.page,
                     c.provenance.section_path,
+                    int(c.low_confidence),
                 )
                 for c in b.cells
             ],
@@ -514,6 +523,7 @@ def _cell(r: sqlite3.Row) -> TableCell:
         value=None if r["value"] is None else Decimal(r["value"]),
         unit=r["unit"],
         provenance=_provenance(r),
+        low_confidence=bool(r["low_confidence"]),
     )
 
 

@@ -28,6 +28,9 @@ class SourceFile(_Model):
     sha256: str = Field(description="sha256 of its bytes.")
     first_page: int = Field(default=1, description="Document page number of its first page.")
     pages: int | None = Field(default=None, description="Its page count (null for text/HTML).")
+    ocr_pages: tuple[int, ...] = Field(
+        default=(), description="Its pages read by OCR (a scan: no usable text layer), 1-based in the file."
+    )
 
 
 class DocumentRecord(_Model):
@@ -104,6 +107,10 @@ class TableCell(_Model):
     value: Decimal | None = Field(description="Exact value; blank cells are 0; null if not a number.")
     unit: str | None = Field(default=None, description="Unit of the value.")
     provenance: Provenance = Field(description="Where it was read.")
+    low_confidence: bool = Field(
+        default=False,
+        description="Read by OCR from a scan and not confirmed by the table's own sums (totals = parts).",
+    )
 
 
 class Fact(_Model):

@@ -101,3 +101,5 @@ class ParsedDocument:
     flat_tables: list[FlatTable] = field(default_factory=list)
     all_text: str = ""  # every text line, tables included (编制部门 lines live beside tables)
     page_texts: list[str] = field(default_factory=list)  # each page's whole text layer, for metadata
+    ocr_pages: list[int] = field(default_factory=list)  # pages read by OCR (no usable text layer)
+    ocr_doubts: list[tuple[int, str]] = field(default_factory=list)  # (page, cell text) read uncertainly

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import itertools
 import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -16,10 +21,14 @@ from pypdfium2.raw import FPDF_ERR_FILE, FPDF_ERR_FORMAT, FPDF_ERR_PASSWORD, FPD
 from assistant.errors import ParseError
 from assistant.textnorm import is_amount, squash
 from ingest.model import Grid, PageText, ParsedDocument
-from ingest.tables import is_title
+from ingest.ocr import OcrPage, pages_to_ocr, read_scan
+from ingest.ocr_layout import doubtful_texts, lift_context_rows, table_grid, text_lines
+from ingest.tables import is_prose_grid, is_title
 
 # Characters of the text layer a page needs before we call it text (scanned pages have none).
 MIN_TEXT_CHARS = 20
+NO_TEXT = "PDF 没有文字层（可能是扫描件），需要先做文字识别"
+NO_TEXT_AFTER_OCR = "PDF 没有文字层（可能是扫描件），文字识别也没有读出文字（空白页或图片）"
 
 # Why pdfium could not open a file, by its error code (PdfiumError.err_code), in the words people read.
 ENCRYPTED_OR_BROKEN = {
@@ -34,9 +43,28 @@ class PdfParser(Protocol):
     def __call__(self, path: Path) -> ParsedDocument: ...
 
 
+OnPage = Callable[[int, int], None]  # (pages done, pages to do), after each OCRed page
+# A table region of a page: its bbox and what builds its Grid from the lines above and below it.
+Region = tuple[tuple[float, float, float, float], Callable[[list[str], list[str]], Grid | None]]
+
+
+@dataclass(frozen=True)
+class PdfText:
+    """Each page's text (its text layer, or what OCR read on it) and the OCR pages themselves."""
+
+    texts: list[str]
+    ocr: dict[int, OcrPage] = field(default_factory=dict)  # 1-based page -> what OCR read
+
+
 def read_text_layer(path: Path, max_pages: int | None = None) -> list[str]:
+    """Every page's text: see read_pdf_text."""
+    return read_pdf_text(path, max_pages).texts
+
+
+def read_pdf_text(path: Path, max_pages: int | None = None, on_page: OnPage | None = None) -> PdfText:
     """Every page's text layer, tables included, with pdfium (hundreds of pages a second): enough to
-    read the metadata and to turn away scans and non-disclosures before the slow table pass.
+    read the metadata and to turn away non-disclosures before the slow table pass. A scan's pages
+    without a usable text layer are recognised by OCR (seconds a page; `on_page` reports each).
 
     Args:
         max_pages: a PDF declaring more pages fails before any page is read (None: no limit)."""
@@ -53,11 +81,13 @@ def read_text_layer(path: Path, max_pages: int | None = None) -> list[str]:
                 texts.append(pdf[i].get_textpage().get_text_bounded())
             except pdfium.PdfiumError as exc:
                 raise ParseError(f"{ENCRYPTED_OR_BROKEN[FPDF_ERR_FORMAT]}：第 {i + 1} 页读不出来") from exc
+        ocr = read_scan(pdf, pages_to_ocr(texts), on_page)
     finally:
         pdf.close()
+    texts = [ocr[i].text if i in ocr else t for i, t in enumerate(texts, 1)]
     if sum(len(squash(t)) for t in texts) < MIN_TEXT_CHARS:
-        raise ParseError("PDF 没有文字层（可能是扫描件），需要先做文字识别")
-    return texts
+        raise ParseError(NO_TEXT if not ocr else NO_TEXT_AFTER_OCR)
+    return PdfText(texts=texts, ocr=ocr)
 
 
 def _load_failure(exc: pdfium.PdfiumError) -> str:
@@ -65,9 +95,15 @@ def _load_failure(exc: pdfium.PdfiumError) -> str:
     return known or f"PDF 文件已损坏或格式不受支持，无法读取（{exc}）"
 
 
-def parse_pdf(path: Path, page_texts: list[str] | None = None) -> ParsedDocument:
-    """Read a PDF's text layer and ruled tables. Raises ParseError for unreadable files."""
-    page_texts = page_texts if page_texts is not None else read_text_layer(path)
+def parse_pdf(
+    path: Path, page_texts: list[str] | None = None, ocr: dict[int, OcrPage] | None = None
+) -> ParsedDocument:
+    """Read a PDF's text layer and ruled tables; pages in `ocr` (what read_pdf_text recognised) are
+    read from their OCR words and image tables instead. Raises ParseError for unreadable files."""
+    if page_texts is None:
+        layer = read_pdf_text(path)
+        page_texts, ocr = layer.texts, layer.ocr
+    ocr = ocr or {}
     try:
         pdf = pdfplumber.open(path)
     except (PDFSyntaxError, Exception) as exc:  # pdfminer raises a zoo of types for broken files
@@ -81,7 +117,8 @@ def parse_pdf(path: Path, page_texts: list[str] | None = None) -> ParsedDocument
     with pdf:
         try:
             for number, page in enumerate(pdf.pages, 1):
-                text, page_grids = _read_page(page, number)
+                scanned = ocr.get(number)
+                text, page_grids = _read_ocr_page(scanned) if scanned else _read_page(page, number)
                 pages.append(PageText(page=number, text=text))
                 grids.extend(page_grids)
         except Exception as exc:
@@ -89,7 +126,7 @@ def parse_pdf(path: Path, page_texts: list[str] | None = None) -> ParsedDocument
         page_count = len(pdf.pages)
     total = sum(len(p.text) for p in pages) + sum(len("".join(map("".join, g.texts))) for g in grids)
     if total < MIN_TEXT_CHARS:
-        raise ParseError("PDF 没有文字层（可能是扫描件），需要先做文字识别")
+        raise ParseError(NO_TEXT)
     first = "\n".join(p.text for p in pages[:2])
     all_text = "\n".join([p.text for p in pages] + [ln for g in grids for ln in g.above])
     return ParsedDocument(
@@ -101,6 +138,8 @@ def parse_pdf(path: Path, page_texts: list[str] | None = None) -> ParsedDocument
         first_text=first,
         all_text=all_text,
         page_texts=page_texts,
+        ocr_pages=sorted(ocr),
+        ocr_doubts=sorted((n, t) for n, p in ocr.items() for t in doubtful_texts(p)),
     )
 
 
@@ -112,7 +151,30 @@ def _read_page(page: Any, number: int) -> tuple[str, list[Grid]]:
     tolerance = max(3.0, 0.45 * sizes[len(sizes) // 2])
     lines = page.extract_text_lines(strip=True, return_chars=False, y_tolerance=tolerance)
     tables = [t for t in tables if _is_real_table(t)]
-    boxes = [t.bbox for t in tables]
+    tables = [t for t in tables if not _in_running_text(t, page.chars, [u.bbox for u in tables])]
+    regions = [(t.bbox, functools.partial(_grid, t, number)) for t in tables]
+    return _assemble(lines, regions, page.height)
+
+
+def _read_ocr_page(scan: OcrPage) -> tuple[str, list[Grid]]:
+    """A scanned page from its OCR words and the ruled tables found in its image."""
+    grids = [(t.bbox, table_grid(t, scan.page)) for t in scan.tables]
+    regions: list[Region] = [
+        (bbox, functools.partial(_with_context, g))
+        for bbox, g in grids
+        if g.n_cols >= 2 and not _dotted([c for row in g.texts for c in row]) and not is_prose_grid(g.texts)
+    ]
+    return _assemble(text_lines(scan), regions, scan.height)
+
+
+def _with_context(grid: Grid, above: list[str], below: list[str]) -> Grid:
+    return lift_context_rows(dataclasses.replace(grid, above=above, below=below))
+
+
+def _assemble(lines: list[dict[str, Any]], regions: list[Region], height: float) -> tuple[str, list[Grid]]:
+    """Narrative text and grids of a page from its text lines and table regions (bbox, grid builder):
+    the lines between two tables are the later table's context (title, 单位)."""
+    boxes = [bbox for bbox, _ in regions]
 
     def inside(line: dict[str, Any]) -> bool:
         cy = (line["top"] + line["bottom"]) / 2
@@ -122,13 +184,13 @@ def _read_page(page: Any, number: int) -> tuple[str, list[Grid]]:
     outside = [ln for ln in lines if not inside(ln)]
     grids: list[Grid] = []
     listed: list[tuple[float, str]] = []  # rows of figure-free, untitled tables (unit lists): narrative
-    for i, table in enumerate(tables):
-        top, bottom = table.bbox[1], table.bbox[3]
-        prev_bottom = tables[i - 1].bbox[3] if i else 0
-        next_top = tables[i + 1].bbox[1] if i + 1 < len(tables) else page.height
+    for i, (bbox, build) in enumerate(regions):
+        top, bottom = bbox[1], bbox[3]
+        prev_bottom = boxes[i - 1][3] if i else 0
+        next_top = boxes[i + 1][1] if i + 1 < len(boxes) else height
         above = [ln["text"] for ln in outside if prev_bottom <= ln["top"] and ln["bottom"] <= top + 1]
         below = [ln["text"] for ln in outside if bottom - 1 <= ln["top"] and ln["bottom"] <= next_top]
-        grid = _grid(table, number, above, below)
+        grid = build(above, below)
         if grid is None:
             continue
         figures = any(
@@ -148,9 +210,44 @@ def _is_real_table(table: Any) -> bool:
     rows = table.extract()
     if len(rows) < 1 or not rows[0] or len(rows[0]) < 2:
         return False
-    flat = [c for r in rows for c in r if c]
-    # Dotted leaders of a contents page are found as a "table" by line-based detection.
-    return not (flat and sum("……" in c or "…" * 3 in c for c in flat) >= max(1, len(flat) // 3))
+    return not _dotted([c for r in rows for c in r]) and not is_prose_grid(rows)
+
+
+_SENTENCE_MARK = re.compile(r"[，。；]+")
+_DECIMAL = re.compile(r"-?[\d,]+\.\d+%?")
+
+
+def _in_running_text(table: Any, chars: list[dict[str, Any]], boxes: list[tuple[float, ...]]) -> bool:
+    """Ruled marks inside a paragraph (underlined figures) are found as a one- or two-row "table" that
+    cuts a sentence apart (“28398.” | “17”): its line of text goes on outside it. A table's rows hold
+    nothing but the table."""
+    if len(table.rows) > 2:
+        return False
+    top, bottom = table.bbox[1], table.bbox[3]
+
+    def elsewhere(c: dict[str, Any]) -> bool:
+        cx, cy = (c["x0"] + c["x1"]) / 2, (c["top"] + c["bottom"]) / 2
+        return not any(b[0] - 1 <= cx <= b[2] + 1 and b[1] - 1 <= cy <= b[3] + 1 for b in boxes)
+
+    beside = (c for c in chars if top <= (c["top"] + c["bottom"]) / 2 <= bottom and c["text"].strip())
+    if sum(1 for c in beside if elsewhere(c)) >= 2:
+        return True
+    cells = [[squash(c) for c in row if squash(c)] for row in table.extract()]
+    flat = [c for row in cells for c in row]
+    if any(_SENTENCE_MARK.fullmatch(c) for c in flat):  # a cell holding only “，” or “。”
+        return True
+    if any(
+        re.search(r"\d\.$", a) and re.match(r"\d", b) for row in cells for a, b in itertools.pairwise(row)
+    ):
+        return True  # “68632.” | “12”: one number cut in two
+    # “万元，主要是” | “单位”: sentence pieces, and no amount (a 备注 may hold a sentence)
+    return any(_SENTENCE_MARK.search(c) for c in flat) and not any(_DECIMAL.fullmatch(c) for c in flat)
+
+
+def _dotted(cells: list[str | None]) -> bool:
+    """Dotted leaders of a contents page, found as a "table" by line-based detection."""
+    flat = [c for c in cells if c]
+    return bool(flat) and sum("……" in c or "…" * 3 in c for c in flat) >= max(1, len(flat) // 3)
 
 
 def _grid(table: Any, page: int, above: list[str], below: list[str]) -> Grid | None:

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.errors import IngestError, ParseError
@@ -27,8 +27,10 @@ from ingest.grouping import group_files
 from ingest.metadata import Metadata, NotADisclosure, read_metadata
 from ingest.model import ParsedDocument
 from ingest.normalize import published_date
+from ingest.ocr import OcrPage
+from ingest.ocr_checks import flag_unconfirmed
 from ingest.parse_office import OFFICE_SUFFIXES, office_format, parse_office
-from ingest.parse_pdf import parse_pdf, read_text_layer
+from ingest.parse_pdf import parse_pdf, read_pdf_text
 from ingest.parse_text import EMPTY_FILE, parse_text_file, sniff_html
 from ingest.tables import build_tables
 from ingest.text_tables import build_flat_tables
@@ -67,9 +69,10 @@ class Prepared:
     meta: Metadata
     is_pdf: bool
     narrative_chars: int  # sentence text ("。"): a 说明 file has much, a 报表 file little
+    ocr: dict[int, OcrPage] = field(default_factory=dict)  # a scan's pages read by OCR, for parse_pdf
 
 
-def prepare(given: str, limits: IngestSettings | None = None) -> Prepared:
+def prepare(given: str, limits: IngestSettings | None = None, progress: Progress | None = None) -> Prepared:
     """Raises IngestError (in Chinese) for a missing, empty, too large, unreadable or non-disclosure
     file. `limits` (default: IngestSettings()) bounds the file size, checked before a byte is read,
     and a PDF's declared page count, checked before a page is read."""
@@ -89,8 +92,10 @@ def prepare(given: str, limits: IngestSettings | None = None) -> Prepared:
     if path.suffix.lower() not in SUPPORTED and not is_pdf:
         kinds = "PDF、TXT、HTML、Excel（.xlsx/.xls）或 Word（.docx）"
         raise ParseError(f"不支持的文件类型 {path.suffix or '（无扩展名）'}：请用 {kinds}")
+    ocr: dict[int, OcrPage] = {}
     if is_pdf:
-        page_texts = read_text_layer(path, limits.max_pages)
+        layer = read_pdf_text(path, limits.max_pages, _ocr_progress(given, progress))
+        page_texts, ocr = layer.texts, layer.ocr
     elif office_format(path):
         page_texts = parse_office(path).page_texts
     else:
@@ -109,12 +114,18 @@ def prepare(given: str, limits: IngestSettings | None = None) -> Prepared:
         meta=meta,
         is_pdf=is_pdf,
         narrative_chars=sum(t.count("。") for t in page_texts),
+        ocr=ocr,
     )
+
+
+def _ocr_progress(given: str, progress: Progress | None) -> Callable[[int, int], None] | None:
+    """OCR takes seconds a page: report each page as stage "ocr i/n"."""
+    return (lambda done, total: progress(given, f"ocr {done}/{total}")) if progress else None
 
 
 def parse_one(p: Prepared) -> ParsedDocument:
     if p.is_pdf:
-        return parse_pdf(p.path, p.page_texts)
+        return parse_pdf(p.path, p.page_texts, p.ocr)
     return parse_office(p.path) if office_format(p.path) else parse_text_file(p.path)
 
 
@@ -127,6 +138,7 @@ def build_bundle(group: list[Prepared], doc_id: str, settings: Settings) -> Docu
         raise ParseError("文件没有写明年度（只有表格、没有说明的文件，请和它的说明文件一起导入）")
     parsed, source_files = _concatenate(parsed_files, group)
     tables, cells = build_tables(parsed.grids, doc_id)
+    cells = flag_unconfirmed(tables, cells, set(parsed.ocr_pages), parsed.ocr_doubts)
     narrative = build_narrative(parsed.pages)
     chunks = chunk_narrative(narrative, doc_id, settings.chunking)
     facts = extract_facts(narrative, doc_id)
@@ -179,15 +191,28 @@ def _concatenate(
     """Several files as one document: pages numbered on, each file remembering its first page."""
     if len(parsed) == 1:
         p = parsed[0]
-        return p, (SourceFile(path=str(group[0].path), sha256=group[0].sha256, pages=p.page_count),)
+        source = SourceFile(
+            path=str(group[0].path), sha256=group[0].sha256, pages=p.page_count, ocr_pages=tuple(p.ocr_pages)
+        )
+        return p, (source,)
     pages, grids, flat, files = [], [], [], []
+    ocr_pages: list[int] = []
+    ocr_doubts: list[tuple[int, str]] = []
     offset = 0
     for doc, prep in zip(parsed, group, strict=True):
         files.append(
-            SourceFile(path=str(prep.path), sha256=prep.sha256, first_page=offset + 1, pages=doc.page_count)
+            SourceFile(
+                path=str(prep.path),
+                sha256=prep.sha256,
+                first_page=offset + 1,
+                pages=doc.page_count,
+                ocr_pages=tuple(doc.ocr_pages),
+            )
         )
         pages += [pg.__class__(page=(pg.page or 1) + offset, text=pg.text) for pg in doc.pages]
         grids += [g.__class__(**{**g.__dict__, "page": (g.page or 1) + offset}) for g in doc.grids]
+        ocr_pages += [n + offset for n in doc.ocr_pages]
+        ocr_doubts += [(n + offset, text) for n, text in doc.ocr_doubts]
         flat += doc.flat_tables
         offset += doc.page_count or 1
     head = parsed[0]
@@ -201,6 +226,8 @@ def _concatenate(
         flat_tables=flat,
         all_text="\n".join(d.all_text for d in parsed),
         page_texts=[t for d in parsed for t in d.page_texts],
+        ocr_pages=ocr_pages,
+        ocr_doubts=ocr_doubts,
     )
     return merged, tuple(files)
 
@@ -326,7 +353,7 @@ def build(
     for given in files:
         started = time.perf_counter()
         try:
-            prepared.append(prepare(given, settings.ingest))
+            prepared.append(prepare(given, settings.ingest, progress))
         except Exception as exc:
             results[given] = [_failed(given, exc, started)]
     todo: list[list[Prepared]] = []

@@ -182,12 +182,9 @@ def test_part_larger_than_its_whole_by_a_wrong_unit(audit_qa: Assistant) -> None
     assert finding.citations[0].page == 17
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ingest: pdfplumber finds dozens of word-box 'tables' on 53's narrative pages 6-10 and the "
-    "stored 说明 comes out of order (the 8台/15台 sentence is lost); the audit skips such pages",
-)
 def test_part_larger_than_its_whole_changsha_equipment(audit_qa: Assistant) -> None:
+    """53's underlined figures were found as one-row “tables” cutting its 说明 apart (parse_pdf's
+    _in_running_text now keeps them as text): the 8台/15台 sentence on p10 is read whole."""
     found = _of(audit_qa, "53_changsha_gonganju_2025_budget", "part_whole")
     assert any("8台" in f.message and "15台" in f.message and f.citations[0].page == 10 for f in found)
 
