@@ -198,6 +198,8 @@ class Steps:
             if unit is None:
                 raise NoEvidence(f"《{table.title}》未标明单位，无法确定金额的单位。")
             note = f"（该表未标明单位，按其合计与《{source}》相同推定为{unit}）"
+        if cell.low_confidence:  # read by OCR and not confirmed by the table's own sums
+            note += "（此数由文字识别读出，未能用表内合计核对，请以原件为准）"
         citations = [cite_cell(cell, table, doc)]
         if table.empty and table.note:  # a blank cell of a table published empty: cite why it is empty
             citations.append(cite_table_note(table, doc))

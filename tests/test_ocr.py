@@ -155,3 +155,16 @@ def test_only_scans_are_ocred() -> None:
 def test_a_blank_image_only_pdf_is_still_refused(qa: Assistant, tmp_path: Path) -> None:
     result = qa.ingest([blank_pdf(tmp_path / "空白.pdf", 2)]).files[0]
     assert result.status == "failed" and "没有文字层" in result.message
+
+
+def test_an_answer_from_an_unconfirmed_ocr_figure_says_so(scanned) -> None:
+    qa, _, _, _ = scanned
+    doc = qa.documents()[0]
+    tables, cells = qa.tables(doc.doc_id), qa.cells([doc.doc_id])
+    cell = next(c for c in cells if c.code == "2050205" and "合计" in c.col_label)
+    trusted = qa.planner._cell_evidence(cell, "高等教育", tables, cells, doc)
+    doubtful = qa.planner._cell_evidence(
+        cell.model_copy(update={"low_confidence": True}), "高等教育", tables, cells, doc
+    )
+    assert "文字识别" not in trusted.label and "文字识别" in doubtful.label and "原件" in doubtful.label
+    assert doubtful.value == trusted.value  # said, never corrected
