@@ -334,7 +334,7 @@ class TextSteps(Steps):
             if first >= 0 and not reason:
                 after = hit.chunk.text.split(sentence, 1)[-1]
                 following = next((x for x in re.split(r"(?<=[。；！？\n])", after) if x.strip()), "")
-                if re.match(r"\s*(?:主要)?(?:原因|是由于|由于)", following):
+                if re.match(r"\s*(?:主要|原因|是由于|由于)", following):  # “…下降1.41%。主要是在职民警…减少”
                     return [(hit, sentence + following.strip(), score)]
         raise NoEvidence(f"文件中没有找到说明“{'、'.join(subject)}”原因的内容。")
 
