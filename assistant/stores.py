@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import chromadb
+from chromadb.api.shared_system_client import SharedSystemClient
 from chromadb.config import Settings as ChromaSettings
 
 from assistant.errors import ConfigError, IndexMismatchError
@@ -111,6 +112,10 @@ class Store:
         self._db.executescript(SCHEMA)
         self._add_missing_columns()
         self._check_fingerprint()
+        if not (root / "chroma").exists():
+            # The folder was deleted under a running process: chromadb keeps one System per path and
+            # would hand back the stale one (“Missing metadata segment”). Open clients keep their own.
+            SharedSystemClient.clear_system_cache()
         self._chroma = chromadb.PersistentClient(
             path=str(root / "chroma"), settings=ChromaSettings(anonymized_telemetry=False)
         )
