@@ -67,7 +67,9 @@ def asked_unit(question: str) -> str | None:
     if re.search(r"百分之|百分比|比例|比重|占比|%|增长率", question):
         return "%"
     m = re.search(
-        r"多少(亿元|万元|千元|元)|(亿元|万元|千元|元)[)）]?[？?]?$|约为?多少(亿元|万元|元)", question
+        r"多少(亿元|万元|千元|元)|(亿元|万元|千元|元)[)）]?[？?]?$|约为?多少(亿元|万元|元)"
+        r"|以(亿元|万元|千元|元)为?单位|单位[：:为]\s*(亿元|万元|千元|元)",  # “以万元为单位，…合计是多少？”
+        question,
     )
     if m:
         return next(g for g in m.groups() if g)

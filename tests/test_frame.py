@@ -13,6 +13,7 @@ from assistant.columns import column_year, measure
 from assistant.question import (
     SHARE,
     ask_clauses,
+    asked_unit,
     asked_year,
     asks_operation,
     counted_noun_asked,
@@ -156,3 +157,9 @@ def test_sides_and_scopes_of_a_stated_figure() -> None:
     assert not other_side("收入总计是多少", "2022年度收入总计、支出总计均为")
     assert scope_missing("一般公共预算财政拨款收入有多少", "其中：财政拨款收入")
     assert not scope_missing("财政拨款收入有多少", "其中：财政拨款收入")
+
+
+def test_the_unit_asked_can_be_said_before_the_question() -> None:
+    assert asked_unit("以万元为单位，部门支出预算总表中合计是多少？") == "万元"
+    assert asked_unit("合计是多少元？") == "元"
+    assert asked_unit("合计是多少？") is None
