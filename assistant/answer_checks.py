@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from assistant.calc import fmt
 from assistant.narrative import COUNT_UNITS, MONEY, expected_units
-from assistant.question import CHANGE, asked_unit, asks_operation, asks_several, older_year
+from assistant.question import CHANGE, asked_unit, asks_operation, asks_several, older_year, strip_names
 from assistant.types import Answer, DocumentRecord
 
 _OTHER_YEAR = re.compile(r"(?:比|较|与|和|同)(?:上年|去年|上一年|20\d{2}\s*年)")
@@ -39,7 +39,8 @@ def mismatch(q: str, answer: Answer, docs: Sequence[DocumentRecord]) -> str | No
         return f"问的是{wanted}，找到的却是{got}（{found}），不能据此回答。"
     if asks_several(q):
         return "这个问题同时问了几个数，请一次问一个。"
-    if asks_operation(q) and answer.calculation is None and not _OTHER_YEAR.search(q):
+    named = strip_names(q, list(docs), keep="甲")  # “商务和工业信息化局…支出合计”: a name's 和 lists nothing
+    if asks_operation(named) and answer.calculation is None and not _OTHER_YEAR.search(q):
         return "问题要求计算，但只找到一个数，没有找到计算所需的全部数。"
     compares = CHANGE.search(q) or "相比" in q
     if compares and any(older_year(q, d) for d in docs) and not CHANGE.search(answer.text):

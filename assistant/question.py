@@ -86,11 +86,12 @@ def main_target(targets: list[Target]) -> Target:
     return coded[0] if coded else (concepts[-1] if concepts else targets[-1])
 
 
-def strip_names(q: str, docs: Sequence[DocumentRecord]) -> str:
-    """The question without department names and years, so “司法局” does not match the row “司法”."""
+def strip_names(q: str, docs: Sequence[DocumentRecord], keep: str = "") -> str:
+    """The question without department names and years, so “司法局” does not match the row “司法”.
+    With `keep`, each name becomes that word instead and years stay (“甲2020年与甲2024年…合计”)."""
     for name in sorted({a for d in docs for a in aliases(d.department)}, key=len, reverse=True):
-        q = q.replace(name, "")
-    return re.sub(r"20\d{2}\s*年度?", "", q)
+        q = q.replace(name, keep)
+    return q if keep else re.sub(r"20\d{2}\s*年度?", "", q)
 
 
 def doc_words(docs: Sequence[DocumentRecord]) -> list[str]:

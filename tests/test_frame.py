@@ -163,3 +163,11 @@ def test_the_unit_asked_can_be_said_before_the_question() -> None:
     assert asked_unit("以万元为单位，部门支出预算总表中合计是多少？") == "万元"
     assert asked_unit("合计是多少元？") == "元"
     assert asked_unit("合计是多少？") is None
+
+
+def test_the_and_inside_a_department_name_lists_no_operands() -> None:
+    docs = [SimpleNamespace(year=2020, department="昌吉市商务和工业信息化局")]
+    total = _answer(658.02, "万元")
+    assert mismatch("昌吉市商务和工业信息化局2020年支出合计多少万元？", total, docs) is None  # type: ignore[arg-type]
+    two = "昌吉市商务和工业信息化局2020年与万里街道2024年的公务接待费合计多少万元？"
+    assert mismatch(two, total, docs) is not None  # type: ignore[arg-type]
