@@ -119,11 +119,12 @@ class TextSteps(Steps):
         asked = main_target(targets).concept if targets else None
         if asked:  # the metric asked for must be what the sentence states, not a word near another number
             facts = [f for f in facts if asked.names(f.subject)]
-        facts = [
+        key = strip_names(q, [doc])
+        facts = [  # the words before the figure name its side of the account and its money scope
             f
             for f in facts
-            if not other_side(q, f.sentence.split(f.raw, 1)[0])
-            and not scope_missing(strip_names(q, [doc]), f.sentence.split(f.raw, 1)[0])
+            for before in [f.sentence.split(f.raw, 1)[0]]
+            if not other_side(q, before) and not scope_missing(key, before)
         ]
         # “比上年减少了多少” is answered by a change, never by the amount beside it, and the other way round
         asks_change = bool(STATED_CHANGE.search(q))
